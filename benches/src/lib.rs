@@ -1,0 +1,1 @@
+//! Criterion benches across crates live in `benches/`.
