@@ -5,6 +5,8 @@ use blindfold_modarith::primes::ntt_primes;
 use blindfold_ntt::{Error, Kernel, MAX_DEGREE, MIN_DEGREE, ModulusIssue, NttPlan};
 use proptest::prelude::*;
 
+type Transform = fn(&NttPlan, &mut [u64]);
+
 fn kernels() -> Vec<Kernel> {
     [Kernel::Scalar, Kernel::Avx2]
         .into_iter()
@@ -130,7 +132,7 @@ proptest! {
         let reference = NttPlan::with_kernel(n, q, Kernel::Scalar).unwrap();
         for k in kernels() {
             let plan = NttPlan::with_kernel(n, q, k).unwrap();
-            let ops: [(&str, fn(&NttPlan, &mut [u64])); 4] = [
+            let ops: [(&str, Transform); 4] = [
                 ("forward", NttPlan::forward),
                 ("forward_lazy", NttPlan::forward_lazy),
                 ("inverse", NttPlan::inverse),
