@@ -25,6 +25,8 @@
 //! lattice-based cryptography", 2016), Harvey's lazy butterflies ("Faster arithmetic for
 //! number-theoretic transforms", 2014) and Shoup's precomputed quotients.
 
+#[cfg(target_arch = "x86_64")]
+mod avx2;
 mod error;
 mod scalar;
 mod tables;
@@ -193,16 +195,25 @@ impl NttPlan {
     }
 
     fn run_forward(&self, a: &mut [u64], finish: Finish) {
-        match self.inner.kernel {
-            Kernel::Scalar => scalar::forward(&self.inner, a, finish),
-            Kernel::Avx2 => scalar::forward(&self.inner, a, finish),
+        let tb = &*self.inner;
+        #[cfg(target_arch = "x86_64")]
+        if let Some(at) = &tb.avx2 {
+            // SAFETY: AVX2 tables exist only in plans built with `Kernel::Avx2`, which
+            // `with_kernel` accepts only after detecting AVX2 on this CPU.
+            unsafe { avx2::forward(tb, at, a, finish) };
+            return;
         }
+        scalar::forward(tb, a, finish);
     }
 
     fn run_inverse(&self, a: &mut [u64], normalize: bool) {
-        match self.inner.kernel {
-            Kernel::Scalar => scalar::inverse(&self.inner, a, normalize),
-            Kernel::Avx2 => scalar::inverse(&self.inner, a, normalize),
+        let tb = &*self.inner;
+        #[cfg(target_arch = "x86_64")]
+        if let Some(at) = &tb.avx2 {
+            // SAFETY: as in `run_forward`, AVX2 tables imply that the CPU has AVX2.
+            unsafe { avx2::inverse(tb, at, a, normalize) };
+            return;
         }
+        scalar::inverse(tb, a, normalize);
     }
 }

@@ -25,6 +25,9 @@ pub(crate) struct Tables {
     /// `N^-1 * psi^-bitrev(1)`, applied to the differences of the last inverse layer.
     pub last_inv: u64,
     pub last_inv_shoup: u64,
+    /// Extra layouts of the AVX2 kernel, built only for it.
+    #[cfg(target_arch = "x86_64")]
+    pub avx2: Option<crate::avx2::Avx2Tables>,
 }
 
 impl Tables {
@@ -58,7 +61,12 @@ impl Tables {
         let shoup = |t: &[u64]| t.iter().map(|&w| m.shoup(w)).collect::<Box<[u64]>>();
         let n_inv = m.inv(n as u64 % m.value()).unwrap_or(0);
         let last_inv = m.mul(n_inv, inv[n - 2]);
+        #[cfg(target_arch = "x86_64")]
+        let avx2 = (kernel == Kernel::Avx2)
+            .then(|| crate::avx2::Avx2Tables::new(n, &fwd, &inv, |w| m.shoup(w)));
         Self {
+            #[cfg(target_arch = "x86_64")]
+            avx2,
             n,
             log_n,
             modulus,
