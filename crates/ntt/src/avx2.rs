@@ -13,36 +13,26 @@ use std::arch::x86_64::*;
 use crate::scalar::Finish;
 use crate::tables::Tables;
 
-/// Lane layout of the twiddles for the two layers with distance below 4.
-pub(crate) struct Avx2Tables {
-    /// Forward layer of distance 2 (`N/4` blocks): each twiddle twice, `[w0 w0 w1 w1]`.
-    fwd_d2: Box<[u64]>,
-    fwd_d2_shoup: Box<[u64]>,
-    /// Forward layer of distance 1 (`N/2` blocks) in groups of 4 as `[w0 w2 w1 w3]`.
-    fwd_d1: Box<[u64]>,
-    fwd_d1_shoup: Box<[u64]>,
-    /// Inverse layers of distance 1 and 2, same layouts.
-    inv_d1: Box<[u64]>,
-    inv_d1_shoup: Box<[u64]>,
-    inv_d2: Box<[u64]>,
-    inv_d2_shoup: Box<[u64]>,
+/// Tables of the AVX2 kernels: the integer one, or the floating-point one for `q < 2^50`.
+pub(crate) enum Avx2Tables {
+    Int(IntTables),
+    Float(crate::avx2f::FloatTables),
 }
 
 impl Avx2Tables {
-    /// `fwd`, `inv` in the layouts documented on [`Tables`]; `n >= 16`.
-    pub(crate) fn new(n: usize, fwd: &[u64], inv: &[u64], shoup: impl Fn(u64) -> u64) -> Self {
-        let d1 = |t: &[u64]| -> Box<[u64]> {
-            t.chunks_exact(4)
-                .flat_map(|c| [c[0], c[2], c[1], c[3]])
-                .collect()
-        };
-        let d2 = |t: &[u64]| -> Box<[u64]> { t.iter().flat_map(|&w| [w, w]).collect() };
-        let sh = |t: &[u64]| -> Box<[u64]> { t.iter().map(|&w| shoup(w)).collect() };
-        let fwd_d1 = d1(&fwd[n / 2..n]);
-        let fwd_d2 = d2(&fwd[n / 4..n / 2]);
-        let inv_d1 = d1(&inv[..n / 2]);
-        let inv_d2 = d2(&inv[n / 2..n / 2 + n / 4]);
-        Self {
+    pub(crate) fn new(tb: &Tables) -> Self {
+        let n = tb.n;
+        let fwd_d1 = layout_d1(&tb.fwd[n / 2..n]);
+        let fwd_d2 = layout_d2(&tb.fwd[n / 4..n / 2]);
+        let inv_d1 = layout_d1(&tb.inv[..n / 2]);
+        let inv_d2 = layout_d2(&tb.inv[n / 2..n / 2 + n / 4]);
+        if tb.q() < crate::avx2f::MAX_Q {
+            return Self::Float(crate::avx2f::FloatTables::new(
+                tb, &fwd_d2, &fwd_d1, &inv_d1, &inv_d2,
+            ));
+        }
+        let sh = |t: &[u64]| -> Box<[u64]> { t.iter().map(|&w| tb.modulus.shoup(w)).collect() };
+        Self::Int(IntTables {
             fwd_d1_shoup: sh(&fwd_d1),
             fwd_d1,
             fwd_d2_shoup: sh(&fwd_d2),
@@ -51,7 +41,51 @@ impl Avx2Tables {
             inv_d1,
             inv_d2_shoup: sh(&inv_d2),
             inv_d2,
-        }
+        })
+    }
+}
+
+/// Twiddles of the layer of distance 1 in groups of 4 as `[w0 w2 w1 w3]`: the order in which
+/// unpacking two vectors `[x0 y0 x1 y1]`, `[x2 y2 x3 y3]` presents the blocks.
+fn layout_d1(t: &[u64]) -> Box<[u64]> {
+    t.chunks_exact(4)
+        .flat_map(|c| [c[0], c[2], c[1], c[3]])
+        .collect()
+}
+
+/// Twiddles of the layer of distance 2, each twice: `[w0 w0 w1 w1]`.
+fn layout_d2(t: &[u64]) -> Box<[u64]> {
+    t.iter().flat_map(|&w| [w, w]).collect()
+}
+
+/// Lane layouts of the integer kernel for the two layers of distance below 4 (the wider
+/// layers broadcast one twiddle and read the common tables).
+pub(crate) struct IntTables {
+    fwd_d2: Box<[u64]>,
+    fwd_d2_shoup: Box<[u64]>,
+    fwd_d1: Box<[u64]>,
+    fwd_d1_shoup: Box<[u64]>,
+    inv_d1: Box<[u64]>,
+    inv_d1_shoup: Box<[u64]>,
+    inv_d2: Box<[u64]>,
+    inv_d2_shoup: Box<[u64]>,
+}
+
+/// Forward transform with the kernel matching the tables.
+#[target_feature(enable = "avx2,fma")]
+pub(crate) fn forward(tb: &Tables, at: &Avx2Tables, a: &mut [u64], finish: Finish) {
+    match at {
+        Avx2Tables::Int(it) => forward_int(tb, it, a, finish),
+        Avx2Tables::Float(ft) => crate::avx2f::forward(tb, ft, a, finish),
+    }
+}
+
+/// Inverse transform with the kernel matching the tables.
+#[target_feature(enable = "avx2,fma")]
+pub(crate) fn inverse(tb: &Tables, at: &Avx2Tables, a: &mut [u64], normalize: bool) {
+    match at {
+        Avx2Tables::Int(it) => inverse_int(tb, it, a, normalize),
+        Avx2Tables::Float(ft) => crate::avx2f::inverse(tb, ft, a, normalize),
     }
 }
 
@@ -192,7 +226,7 @@ fn gs(x: __m256i, y: __m256i, t: Twiddle, m: Q) -> (__m256i, __m256i) {
 
 /// Forward transform; same contract as [`crate::scalar::forward`].
 #[target_feature(enable = "avx2")]
-pub(crate) fn forward(tb: &Tables, at: &Avx2Tables, a: &mut [u64], finish: Finish) {
+fn forward_int(tb: &Tables, at: &IntTables, a: &mut [u64], finish: Finish) {
     let n = tb.n;
     assert_eq!(a.len(), n);
     let m = Q::new(tb.q());
@@ -235,9 +269,11 @@ pub(crate) fn forward(tb: &Tables, at: &Avx2Tables, a: &mut [u64], finish: Finis
         let x = _mm256_unpacklo_epi64(v0, v1);
         let y = _mm256_unpackhi_epi64(v0, v1);
         let tw = Twiddle::from_vectors(load(w), load(ws));
-        let (mut x, mut y) = ct(x, y, tw, m);
-        x = csub(x, m.two_q);
-        y = csub(y, m.two_q);
+        // Canonical u and v first, as in the scalar kernel.
+        let u = csub(csub(x, m.two_q), m.q);
+        let v = csub(lazy_mul_shoup(y, tw, m), m.q);
+        let mut x = _mm256_add_epi64(u, v);
+        let mut y = _mm256_sub_epi64(_mm256_add_epi64(u, m.q), v);
         if finish == Finish::Full {
             x = csub(x, m.q);
             y = csub(y, m.q);
@@ -249,7 +285,7 @@ pub(crate) fn forward(tb: &Tables, at: &Avx2Tables, a: &mut [u64], finish: Finis
 
 /// Inverse transform; same contract as [`crate::scalar::inverse`].
 #[target_feature(enable = "avx2")]
-pub(crate) fn inverse(tb: &Tables, at: &Avx2Tables, a: &mut [u64], normalize: bool) {
+fn inverse_int(tb: &Tables, at: &IntTables, a: &mut [u64], normalize: bool) {
     let n = tb.n;
     assert_eq!(a.len(), n);
     let m = Q::new(tb.q());

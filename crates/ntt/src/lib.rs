@@ -27,6 +27,8 @@
 
 #[cfg(target_arch = "x86_64")]
 mod avx2;
+#[cfg(target_arch = "x86_64")]
+mod avx2f;
 mod error;
 mod scalar;
 mod tables;
@@ -52,7 +54,8 @@ pub const MAX_DEGREE: usize = 1 << 17;
 pub enum Kernel {
     /// Portable 64-bit code.
     Scalar,
-    /// 4 lanes of 64 bits with AVX2 (x86-64 only).
+    /// 4 lanes of 64 bits with AVX2 and FMA (x86-64 only): integer Shoup arithmetic for
+    /// `q >= 2^50`, exact `f64` arithmetic below.
     Avx2,
 }
 
@@ -62,7 +65,10 @@ impl Kernel {
         match self {
             Kernel::Scalar => true,
             #[cfg(target_arch = "x86_64")]
-            Kernel::Avx2 => std::arch::is_x86_feature_detected!("avx2"),
+            Kernel::Avx2 => {
+                std::arch::is_x86_feature_detected!("avx2")
+                    && std::arch::is_x86_feature_detected!("fma")
+            }
             #[cfg(not(target_arch = "x86_64"))]
             Kernel::Avx2 => false,
         }
@@ -176,6 +182,8 @@ impl NttPlan {
 
     /// Like [`forward`](Self::forward) but the outputs are only reduced to `[0, 2q)`: each is
     /// congruent to the value `forward` would return, and may exceed it by exactly `q`.
+    /// The words are the same for every kernel (the last butterfly adds canonical residues
+    /// without the final conditional subtraction).
     pub fn forward_lazy(&self, a: &mut [u64]) {
         self.check(a, self.q());
         self.run_forward(a, Finish::Lazy);
@@ -199,7 +207,7 @@ impl NttPlan {
         #[cfg(target_arch = "x86_64")]
         if let Some(at) = &tb.avx2 {
             // SAFETY: AVX2 tables exist only in plans built with `Kernel::Avx2`, which
-            // `with_kernel` accepts only after detecting AVX2 on this CPU.
+            // `with_kernel` accepts only after detecting AVX2 and FMA on this CPU.
             unsafe { avx2::forward(tb, at, a, finish) };
             return;
         }
@@ -210,7 +218,7 @@ impl NttPlan {
         let tb = &*self.inner;
         #[cfg(target_arch = "x86_64")]
         if let Some(at) = &tb.avx2 {
-            // SAFETY: as in `run_forward`, AVX2 tables imply that the CPU has AVX2.
+            // SAFETY: as in `run_forward`, AVX2 tables imply that the CPU has AVX2 and FMA.
             unsafe { avx2::inverse(tb, at, a, normalize) };
             return;
         }

@@ -26,7 +26,8 @@ pub(crate) fn lazy_mul_shoup(a: u64, w: u64, ws: u64, q: u64) -> u64 {
 pub(crate) enum Finish {
     /// Outputs in `[0, q)`.
     Full,
-    /// Outputs in `[0, 2q)`.
+    /// Outputs `(u mod q) + (v mod q)` and `(u mod q) + q - (v mod q)` of the last
+    /// butterfly, in `[0, 2q)`.
     Lazy,
 }
 
@@ -58,17 +59,19 @@ pub(crate) fn forward(tb: &Tables, a: &mut [u64], finish: Finish) {
     let w = &tb.fwd[m..2 * m];
     let ws = &tb.fwd_shoup[m..2 * m];
     for ((pair, &w), &ws) in a.chunks_exact_mut(2).zip(w).zip(ws) {
-        let u = csub(pair[0], two_q);
-        let v = lazy_mul_shoup(pair[1], w, ws, q);
-        let (x, y) = (u + v, u + two_q - v);
+        // Canonical residues first: the lazy outputs are then a function of the exact
+        // values alone, so every kernel returns the same words whatever its internal ranges.
+        let u = csub(csub(pair[0], two_q), q);
+        let v = csub(lazy_mul_shoup(pair[1], w, ws, q), q);
+        let (x, y) = (u + v, u + q - v);
         match finish {
             Finish::Full => {
-                pair[0] = csub(csub(x, two_q), q);
-                pair[1] = csub(csub(y, two_q), q);
+                pair[0] = csub(x, q);
+                pair[1] = csub(y, q);
             }
             Finish::Lazy => {
-                pair[0] = csub(x, two_q);
-                pair[1] = csub(y, two_q);
+                pair[0] = x;
+                pair[1] = y;
             }
         }
     }

@@ -61,12 +61,9 @@ impl Tables {
         let shoup = |t: &[u64]| t.iter().map(|&w| m.shoup(w)).collect::<Box<[u64]>>();
         let n_inv = m.inv(n as u64 % m.value()).unwrap_or(0);
         let last_inv = m.mul(n_inv, inv[n - 2]);
-        #[cfg(target_arch = "x86_64")]
-        let avx2 = (kernel == Kernel::Avx2)
-            .then(|| crate::avx2::Avx2Tables::new(n, &fwd, &inv, |w| m.shoup(w)));
-        Self {
+        let mut tables = Self {
             #[cfg(target_arch = "x86_64")]
-            avx2,
+            avx2: None,
             n,
             log_n,
             modulus,
@@ -80,7 +77,12 @@ impl Tables {
             n_inv_shoup: m.shoup(n_inv),
             last_inv,
             last_inv_shoup: m.shoup(last_inv),
+        };
+        #[cfg(target_arch = "x86_64")]
+        if kernel == Kernel::Avx2 {
+            tables.avx2 = Some(crate::avx2::Avx2Tables::new(&tables));
         }
+        tables
     }
 
     #[inline(always)]

@@ -1,0 +1,350 @@
+//! AVX2 + FMA kernel for `q < 2^50`: residues as `f64`, products split exactly by FMA.
+//!
+//! `a * w mod q` for integer-valued doubles: `h = a*w` rounded and `l = fma(a, w, -h)` give
+//! `a*w = h + l` exactly; the quotient `k = round(a * (w/q))` is off by at most one half
+//! plus a tiny error, so `r = (h - k*q) + l` is an integer of magnitude below `q`, computed
+//! exactly because every intermediate is an integer below `2^53`. (Floating-point modular
+//! multiplication as in Harvey's and in Shoup's NTL `MulMod` with a precomputed `w/q`.)
+//!
+//! Values are kept signed and small instead of Harvey-lazy: forward layers keep them in
+//! `(-1.5q, 1.5q)` (the `x` of each butterfly is re-centred by rounding), inverse layers in
+//! `[-q, q]`. Data are converted from and to `u64` in the first and last layers, in place
+//! (the slice holds `f64` bit patterns in between). Outputs are canonical residues, so they
+//! equal the scalar kernel's, the lazy forward output included (see [`Finish::Lazy`]).
+//!
+//! Bounds (q < 2^50): for `|y| < 1.5q`, `|k - y w/q| <= 1/2 + |y| 2^-53`, so
+//! `|y w - k q| <= q/2 + 1.5 q^2 2^-53 < 0.69 q`; re-centred `x` is within `q/2`; the
+//! butterfly outputs stay below `1.19 q`. Every product `h` is below `2^101`, so `|l| <= 2^48`
+//! and `|h - kq| < 2^51`: all exact. Rounding uses the `1.5 * 2^52` trick in one FMA (valid
+//! for quotients below `2^51`), and relies on the default round-to-nearest mode.
+
+use std::arch::x86_64::*;
+
+use crate::scalar::Finish;
+use crate::tables::Tables;
+
+/// Largest modulus (exclusive) this kernel handles.
+pub(crate) const MAX_Q: u64 = 1 << 50;
+
+/// `1.5 * 2^52`: adding it rounds a double of magnitude below `2^51` to an integer.
+const ROUND: f64 = 6_755_399_441_055_744.0;
+/// `2^52` and its bit pattern, for exact `u64 <-> f64` conversion of values below `2^52`.
+const TWO52: f64 = 4_503_599_627_370_496.0;
+const TWO52_BITS: i64 = 0x4330_0000_0000_0000;
+
+/// Twiddles as doubles: `w` and `w / q`, in the layouts of the integer kernel.
+pub(crate) struct FloatTables {
+    fwd: Box<[f64]>,
+    fwd_q: Box<[f64]>,
+    fwd_d2: Box<[f64]>,
+    fwd_d2_q: Box<[f64]>,
+    fwd_d1: Box<[f64]>,
+    fwd_d1_q: Box<[f64]>,
+    inv: Box<[f64]>,
+    inv_q: Box<[f64]>,
+    inv_d1: Box<[f64]>,
+    inv_d1_q: Box<[f64]>,
+    inv_d2: Box<[f64]>,
+    inv_d2_q: Box<[f64]>,
+}
+
+impl FloatTables {
+    pub(crate) fn new(
+        tb: &Tables,
+        fwd_d2: &[u64],
+        fwd_d1: &[u64],
+        inv_d1: &[u64],
+        inv_d2: &[u64],
+    ) -> Self {
+        let qf = tb.q() as f64;
+        let f = |t: &[u64]| -> Box<[f64]> { t.iter().map(|&w| w as f64).collect() };
+        // Both operands are exact, so the division is correctly rounded.
+        let fq = |t: &[u64]| -> Box<[f64]> { t.iter().map(|&w| w as f64 / qf).collect() };
+        Self {
+            fwd: f(&tb.fwd),
+            fwd_q: fq(&tb.fwd),
+            fwd_d2: f(fwd_d2),
+            fwd_d2_q: fq(fwd_d2),
+            fwd_d1: f(fwd_d1),
+            fwd_d1_q: fq(fwd_d1),
+            inv: f(&tb.inv),
+            inv_q: fq(&tb.inv),
+            inv_d1: f(inv_d1),
+            inv_d1_q: fq(inv_d1),
+            inv_d2: f(inv_d2),
+            inv_d2_q: fq(inv_d2),
+        }
+    }
+}
+
+/// Broadcast constants.
+#[derive(Clone, Copy)]
+struct F {
+    q: __m256d,
+    q_inv: __m256d,
+    round: __m256d,
+    two52: __m256d,
+    two52_bits: __m256i,
+}
+
+impl F {
+    #[inline]
+    #[target_feature(enable = "avx2,fma")]
+    fn new(q: u64) -> Self {
+        let qf = q as f64;
+        Self {
+            q: _mm256_set1_pd(qf),
+            q_inv: _mm256_set1_pd(1.0 / qf),
+            round: _mm256_set1_pd(ROUND),
+            two52: _mm256_set1_pd(TWO52),
+            two52_bits: _mm256_set1_epi64x(TWO52_BITS),
+        }
+    }
+
+    /// `y * w mod q` as a signed value of magnitude below `q` (bounds in the module docs).
+    #[inline]
+    #[target_feature(enable = "avx2,fma")]
+    fn mul(self, y: __m256d, w: __m256d, wq: __m256d) -> __m256d {
+        let h = _mm256_mul_pd(y, w);
+        let l = _mm256_fmsub_pd(y, w, h);
+        let k = _mm256_sub_pd(_mm256_fmadd_pd(y, wq, self.round), self.round);
+        _mm256_add_pd(_mm256_fnmadd_pd(k, self.q, h), l)
+    }
+
+    /// `x - round(x / q) * q`, within `[-(q-1)/2, (q-1)/2]`.
+    #[inline]
+    #[target_feature(enable = "avx2,fma")]
+    fn center(self, x: __m256d) -> __m256d {
+        let k = _mm256_sub_pd(_mm256_fmadd_pd(x, self.q_inv, self.round), self.round);
+        _mm256_fnmadd_pd(k, self.q, x)
+    }
+
+    /// `(-q, q) -> [0, q)`. Compares rather than testing the sign bit, so `-0.0` stays zero.
+    #[inline]
+    #[target_feature(enable = "avx2,fma")]
+    fn canon(self, x: __m256d) -> __m256d {
+        let neg = _mm256_cmp_pd::<_CMP_LT_OQ>(x, _mm256_setzero_pd());
+        _mm256_add_pd(x, _mm256_and_pd(neg, self.q))
+    }
+
+    /// Exact for words below `2^52`.
+    #[inline]
+    #[target_feature(enable = "avx2,fma")]
+    fn int_to_f64(self, v: __m256i) -> __m256d {
+        _mm256_sub_pd(
+            _mm256_castsi256_pd(_mm256_or_si256(v, self.two52_bits)),
+            self.two52,
+        )
+    }
+
+    /// Exact for integer-valued doubles in `[0, 2^52)` (`-0.0` included).
+    #[inline]
+    #[target_feature(enable = "avx2,fma")]
+    fn f64_to_int(self, x: __m256d) -> __m256i {
+        _mm256_xor_si256(
+            _mm256_castpd_si256(_mm256_add_pd(x, self.two52)),
+            self.two52_bits,
+        )
+    }
+
+    /// Forward butterfly: `(x, y) -> (x + w y, x - w y)`, re-centring `x`.
+    #[inline]
+    #[target_feature(enable = "avx2,fma")]
+    fn ct(self, x: __m256d, y: __m256d, w: __m256d, wq: __m256d) -> (__m256d, __m256d) {
+        let u = self.center(x);
+        let v = self.mul(y, w, wq);
+        (_mm256_add_pd(u, v), _mm256_sub_pd(u, v))
+    }
+
+    /// Inverse butterfly: `(x, y) -> (x + y, (x - y) w)`, re-centring the sum.
+    #[inline]
+    #[target_feature(enable = "avx2,fma")]
+    fn gs(self, x: __m256d, y: __m256d, w: __m256d, wq: __m256d) -> (__m256d, __m256d) {
+        let s = self.center(_mm256_add_pd(x, y));
+        (s, self.mul(_mm256_sub_pd(x, y), w, wq))
+    }
+}
+
+/// `a` as consecutive pairs of 4-word vectors (`a.len()` is a multiple of 8).
+fn pairs(a: &mut [u64]) -> &mut [[[u64; 4]; 2]] {
+    a.as_chunks_mut::<4>().0.as_chunks_mut::<2>().0
+}
+
+#[inline]
+#[target_feature(enable = "avx2,fma")]
+fn load(s: &[u64; 4]) -> __m256d {
+    // SAFETY: `s` is 32 readable bytes; the unaligned load has no alignment requirement.
+    _mm256_castsi256_pd(unsafe { _mm256_loadu_si256(s.as_ptr().cast()) })
+}
+
+#[inline]
+#[target_feature(enable = "avx2,fma")]
+fn load_words(s: &[u64; 4]) -> __m256i {
+    // SAFETY: as in `load`.
+    unsafe { _mm256_loadu_si256(s.as_ptr().cast()) }
+}
+
+#[inline]
+#[target_feature(enable = "avx2,fma")]
+fn load_f(s: &[f64; 4]) -> __m256d {
+    // SAFETY: `s` is 32 readable bytes; the unaligned load has no alignment requirement.
+    unsafe { _mm256_loadu_pd(s.as_ptr()) }
+}
+
+#[inline]
+#[target_feature(enable = "avx2,fma")]
+fn store(s: &mut [u64; 4], v: __m256d) {
+    store_words(s, _mm256_castpd_si256(v));
+}
+
+#[inline]
+#[target_feature(enable = "avx2,fma")]
+fn store_words(s: &mut [u64; 4], v: __m256i) {
+    // SAFETY: `s` is 32 writable bytes; the unaligned store has no alignment requirement.
+    unsafe { _mm256_storeu_si256(s.as_mut_ptr().cast(), v) }
+}
+
+/// Forward transform for `q < 2^50`; same contract as [`crate::scalar::forward`] with inputs
+/// below `q`.
+#[target_feature(enable = "avx2,fma")]
+pub(crate) fn forward(tb: &Tables, ft: &FloatTables, a: &mut [u64], finish: Finish) {
+    let n = tb.n;
+    assert_eq!(a.len(), n);
+    let f = F::new(tb.q());
+    // First layer, converting words to doubles on the way.
+    {
+        let w = _mm256_set1_pd(ft.fwd[1]);
+        let wq = _mm256_set1_pd(ft.fwd_q[1]);
+        let (xs, ys) = a.split_at_mut(n / 2);
+        let (xs, _) = xs.as_chunks_mut::<4>();
+        let (ys, _) = ys.as_chunks_mut::<4>();
+        for (x, y) in xs.iter_mut().zip(ys.iter_mut()) {
+            let xv = f.int_to_f64(load_words(x));
+            let yv = f.int_to_f64(load_words(y));
+            let (u, v) = f.ct(xv, yv, w, wq);
+            store(x, u);
+            store(y, v);
+        }
+    }
+    let mut blocks = 2;
+    let mut t = n / 4;
+    while t >= 4 {
+        let w = &ft.fwd[blocks..2 * blocks];
+        let wq = &ft.fwd_q[blocks..2 * blocks];
+        for ((block, &w), &wq) in a.chunks_exact_mut(2 * t).zip(w).zip(wq) {
+            let (w, wq) = (_mm256_set1_pd(w), _mm256_set1_pd(wq));
+            let (xs, ys) = block.split_at_mut(t);
+            let (xs, _) = xs.as_chunks_mut::<4>();
+            let (ys, _) = ys.as_chunks_mut::<4>();
+            for (x, y) in xs.iter_mut().zip(ys.iter_mut()) {
+                let (u, v) = f.ct(load(x), load(y), w, wq);
+                store(x, u);
+                store(y, v);
+            }
+        }
+        blocks *= 2;
+        t /= 2;
+    }
+    // Distance 2: 128-bit halves hold x and y.
+    let (w, _) = ft.fwd_d2.as_chunks::<4>();
+    let (wq, _) = ft.fwd_d2_q.as_chunks::<4>();
+    for (([c0, c1], w), wq) in pairs(a).iter_mut().zip(w).zip(wq) {
+        let (v0, v1) = (load(c0), load(c1));
+        let x = _mm256_permute2f128_pd::<0x20>(v0, v1);
+        let y = _mm256_permute2f128_pd::<0x31>(v0, v1);
+        let (x, y) = f.ct(x, y, load_f(w), load_f(wq));
+        store(c0, _mm256_permute2f128_pd::<0x20>(x, y));
+        store(c1, _mm256_permute2f128_pd::<0x31>(x, y));
+    }
+    // Distance 1, with canonical residues and conversion back to words.
+    let (w, _) = ft.fwd_d1.as_chunks::<4>();
+    let (wq, _) = ft.fwd_d1_q.as_chunks::<4>();
+    for (([c0, c1], w), wq) in pairs(a).iter_mut().zip(w).zip(wq) {
+        let (v0, v1) = (load(c0), load(c1));
+        let x = _mm256_unpacklo_pd(v0, v1);
+        let y = _mm256_unpackhi_pd(v0, v1);
+        let u = f.canon(f.center(x));
+        let v = f.canon(f.mul(y, load_f(w), load_f(wq)));
+        let (x, y) = match finish {
+            Finish::Full => (
+                f.canon(_mm256_sub_pd(_mm256_add_pd(u, v), f.q)),
+                f.canon(_mm256_sub_pd(u, v)),
+            ),
+            Finish::Lazy => (_mm256_add_pd(u, v), _mm256_add_pd(_mm256_sub_pd(u, v), f.q)),
+        };
+        let (x, y) = (f.f64_to_int(x), f.f64_to_int(y));
+        store_words(c0, _mm256_unpacklo_epi64(x, y));
+        store_words(c1, _mm256_unpackhi_epi64(x, y));
+    }
+}
+
+/// Inverse transform for `q < 2^50`; same contract as [`crate::scalar::inverse`] with inputs
+/// below `q`.
+#[target_feature(enable = "avx2,fma")]
+pub(crate) fn inverse(tb: &Tables, ft: &FloatTables, a: &mut [u64], normalize: bool) {
+    let n = tb.n;
+    assert_eq!(a.len(), n);
+    let f = F::new(tb.q());
+    // Distance 1, converting words to doubles on the way.
+    let (w, _) = ft.inv_d1.as_chunks::<4>();
+    let (wq, _) = ft.inv_d1_q.as_chunks::<4>();
+    for (([c0, c1], w), wq) in pairs(a).iter_mut().zip(w).zip(wq) {
+        let (v0, v1) = (load_words(c0), load_words(c1));
+        let x = f.int_to_f64(_mm256_unpacklo_epi64(v0, v1));
+        let y = f.int_to_f64(_mm256_unpackhi_epi64(v0, v1));
+        let (x, y) = f.gs(x, y, load_f(w), load_f(wq));
+        store(c0, _mm256_unpacklo_pd(x, y));
+        store(c1, _mm256_unpackhi_pd(x, y));
+    }
+    // Distance 2.
+    let (w, _) = ft.inv_d2.as_chunks::<4>();
+    let (wq, _) = ft.inv_d2_q.as_chunks::<4>();
+    for (([c0, c1], w), wq) in pairs(a).iter_mut().zip(w).zip(wq) {
+        let (v0, v1) = (load(c0), load(c1));
+        let x = _mm256_permute2f128_pd::<0x20>(v0, v1);
+        let y = _mm256_permute2f128_pd::<0x31>(v0, v1);
+        let (x, y) = f.gs(x, y, load_f(w), load_f(wq));
+        store(c0, _mm256_permute2f128_pd::<0x20>(x, y));
+        store(c1, _mm256_permute2f128_pd::<0x31>(x, y));
+    }
+    let mut off = n / 2 + n / 4;
+    let mut blocks = n / 8;
+    let mut t = 4;
+    while blocks > 1 {
+        let w = &ft.inv[off..off + blocks];
+        let wq = &ft.inv_q[off..off + blocks];
+        for ((block, &w), &wq) in a.chunks_exact_mut(2 * t).zip(w).zip(wq) {
+            let (w, wq) = (_mm256_set1_pd(w), _mm256_set1_pd(wq));
+            let (xs, ys) = block.split_at_mut(t);
+            let (xs, _) = xs.as_chunks_mut::<4>();
+            let (ys, _) = ys.as_chunks_mut::<4>();
+            for (x, y) in xs.iter_mut().zip(ys.iter_mut()) {
+                let (u, v) = f.gs(load(x), load(y), w, wq);
+                store(x, u);
+                store(y, v);
+            }
+        }
+        off += blocks;
+        blocks /= 2;
+        t *= 2;
+    }
+    // Last layer, with the 1/N, canonical residues and conversion back to words.
+    let (xs, ys) = a.split_at_mut(n / 2);
+    let (xs, _) = xs.as_chunks_mut::<4>();
+    let (ys, _) = ys.as_chunks_mut::<4>();
+    let qf = tb.q() as f64;
+    let (cw, dw) = if normalize {
+        (tb.n_inv, tb.last_inv)
+    } else {
+        (1, tb.inv[off])
+    };
+    let (c, cq) = (_mm256_set1_pd(cw as f64), _mm256_set1_pd(cw as f64 / qf));
+    let (d, dq) = (_mm256_set1_pd(dw as f64), _mm256_set1_pd(dw as f64 / qf));
+    for (x, y) in xs.iter_mut().zip(ys.iter_mut()) {
+        let (u, v) = (load(x), load(y));
+        let s = f.canon(f.mul(_mm256_add_pd(u, v), c, cq));
+        let dd = f.canon(f.mul(_mm256_sub_pd(u, v), d, dq));
+        store_words(x, f.f64_to_int(s));
+        store_words(y, f.f64_to_int(dd));
+    }
+}
