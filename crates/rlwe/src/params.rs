@@ -63,8 +63,28 @@ impl Parameters {
         Self::build(literal, false)
     }
 
+    /// Runs every check of [`Self::new`] (primes chosen, security enforced) without building
+    /// the ring; returns the exact `log2(Q·P)`.
+    pub fn check(literal: &ParametersLiteral) -> Result<u32, Error> {
+        Ok(Self::validate(literal, true)?.2)
+    }
+
     fn build(literal: ParametersLiteral, enforce: bool) -> Result<Arc<Self>, Error> {
-        let l = &literal;
+        let (q, p, log_qp) = Self::validate(&literal, enforce)?;
+        let digit_size = q.len().div_ceil(literal.dnum);
+        let ctx = RingContext::new(literal.log_n, &q, &p)?;
+        Ok(Arc::new(Self {
+            literal,
+            q,
+            p,
+            ctx,
+            digit_size,
+            log_qp,
+            secure: enforce,
+        }))
+    }
+
+    fn validate(l: &ParametersLiteral, enforce: bool) -> Result<(Vec<u64>, Vec<u64>, u32), Error> {
         let n_range = if enforce {
             10..=17
         } else {
@@ -132,16 +152,7 @@ impl Parameters {
                 .into());
             }
         }
-        let ctx = RingContext::new(l.log_n, &q, &p)?;
-        Ok(Arc::new(Self {
-            literal,
-            q,
-            p,
-            ctx,
-            digit_size,
-            log_qp,
-            secure: enforce,
-        }))
+        Ok((q, p, log_qp))
     }
 
     /// The literal these parameters were built from.
