@@ -7,12 +7,15 @@
 //!   [`KeyGenerator`], only for the Galois elements asked for.
 //! - [`Encryptor`] (secret or public key), [`Decryptor`], and hybrid key switching with
 //!   hoisting ([`cipher::apply_galois_hoisted`]).
+//! - [`SlotAlgebra`]: the narrow trait packing, approximation and training are written
+//!   against, with its plaintext backend [`Clear`].
 
 pub mod cipher;
 mod error;
 pub mod keys;
 mod params;
 pub mod security;
+pub mod slots;
 
 pub use cipher::{Ciphertext, Decryptor, Encryptor, Meta, Plaintext};
 pub use error::{Error, ParamsError};
@@ -20,3 +23,4 @@ pub use keys::{
     EvaluationKeys, GaloisKey, KeyGenerator, KeySwitchKey, PublicKey, RelinearizationKey, SecretKey,
 };
 pub use params::{Parameters, ParametersLiteral, presets};
+pub use slots::{Clear, ClearCt, ClearError, SlotAlgebra, SlotScalar};
