@@ -112,7 +112,12 @@ impl Args {
 
 /// The workspace root (the parent of `xtask/`).
 pub fn repo_root() -> PathBuf {
-    Path::new(env!("CARGO_MANIFEST_DIR"))
+    // `cargo run` sets the variable at run time too; prefer that, since cargo does not rebuild
+    // the binary when only the checkout's path changed.
+    let manifest_dir = env::var_os("CARGO_MANIFEST_DIR")
+        .map(PathBuf::from)
+        .unwrap_or_else(|| PathBuf::from(env!("CARGO_MANIFEST_DIR")));
+    manifest_dir
         .parent()
         .expect("xtask/ sits inside the workspace")
         .to_path_buf()
