@@ -46,10 +46,14 @@ impl SecretKey {
             }
             SecretDistribution::Gaussian => sample::gaussian(n, rng),
         };
-        Self::from_coeffs(params, coeffs)
+        Self::from_signed(params, coeffs)
     }
 
-    fn from_coeffs(params: &Arc<Parameters>, coeffs: Zeroizing<Vec<i64>>) -> Result<Self, Error> {
+    /// A key from its signed coefficients (already validated by the caller).
+    pub(crate) fn from_signed(
+        params: &Arc<Parameters>,
+        coeffs: Zeroizing<Vec<i64>>,
+    ) -> Result<Self, Error> {
         let ring = params.ring();
         let s = Poly::from_signed(ring, &coeffs, ring.num_q(), ring.num_p())?.into_ntt();
         Ok(Self {
@@ -62,6 +66,10 @@ impl SecretKey {
     /// The parameters.
     pub fn params(&self) -> &Arc<Parameters> {
         &self.params
+    }
+
+    pub(crate) fn signed_coeffs(&self) -> &Zeroizing<Vec<i64>> {
+        &self.coeffs
     }
 
     /// `s` in NTT form over `Q ∪ P` (secret: keep it inside the owner's process).

@@ -16,6 +16,7 @@ pub mod keys;
 mod params;
 pub mod security;
 pub mod slots;
+pub mod wire;
 
 pub use cipher::{Ciphertext, Decryptor, Encryptor, Meta, Plaintext};
 pub use error::{Error, ParamsError};
