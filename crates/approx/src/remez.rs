@@ -9,8 +9,9 @@
 //! `|e|` of every maximal run of equal sign, and refine each by golden-section search; (3) keep
 //! `m + 1` alternating extrema containing the global maximum (multi-point exchange). Stops when
 //! `(max|e| - |E|) / max|e| <= tolerance` (de la Vallée Poussin: the best error then lies in
-//! `[|E|, max|e|]`), or when `max|e| - |E|` drops below the rounding level `8 (m+1) ε Σ|c_k|` of
-//! evaluating the error (then [`MinimaxFit::at_noise_floor`] is set).
+//! `[|E|, max|e|]`), or when `max|e| - |E|` has stopped shrinking below the rounding level of
+//! evaluating the error, `8 (m+1) ε max(|f|, Σ|c_k|) + 4 ε max(|a|,|b|) |f'|` (then
+//! [`MinimaxFit::at_noise_floor`] is set).
 
 use crate::cheb::cos_pi_ratio;
 use crate::error::ApproxError;
@@ -81,6 +82,11 @@ pub struct MinimaxFit {
 }
 
 /// Best uniform approximation of `f` on `interval` by polynomials with the allowed terms.
+///
+/// With `Terms::All` and a target that is exactly odd or even about the center (checked on the
+/// sampling grid to 1e-12 relative), the best approximation has that parity; the exchange then
+/// runs on the restricted basis (a symmetric reference would otherwise make the levelled system
+/// degenerate, `E = 0`), and the alternation set is mirrored back to the whole interval.
 pub fn remez<F: Fn(f64) -> f64>(
     f: F,
     interval: Interval,
@@ -99,8 +105,10 @@ pub fn remez<F: Fn(f64) -> f64>(
         });
     }
     let ks = options.terms.indices(degree)?;
-    let m = ks.len();
-    let half = options.terms != Terms::All;
+    let n_grid = options
+        .grid_points
+        .unwrap_or_else(|| (32 * (degree + 1)).max(2048))
+        .clamp(4 * (ks.len() + 2), MAX_POINTS);
     let g = |t: f64| -> Result<f64, ApproxError> {
         let x = interval.from_unit(t);
         let y = f(x);
@@ -111,34 +119,130 @@ pub fn remez<F: Fn(f64) -> f64>(
         }
     };
 
-    let n_grid = options
-        .grid_points
-        .unwrap_or_else(|| (32 * (degree + 1)).max(2048))
-        .clamp(4 * (m + 2), MAX_POINTS);
-    let grid = chebyshev_extrema_grid(n_grid, half);
-    let gvals: Vec<f64> = grid.iter().map(|&t| g(t)).collect::<Result<_, _>>()?;
-    let scale = gvals.iter().fold(0.0f64, |s, v| s.max(v.abs()));
-    if half {
-        check_parity(&f, interval, options.terms, &grid, &gvals, scale)?;
+    if options.terms != Terms::All {
+        let grid = chebyshev_extrema_grid(n_grid, true);
+        let gvals: Vec<f64> = grid.iter().map(|&t| g(t)).collect::<Result<_, _>>()?;
+        check_parity(&g, options.terms, &grid, &gvals, interval)?;
+        let ex = exchange(
+            &g,
+            &ks,
+            degree,
+            options.terms,
+            grid,
+            gvals,
+            interval,
+            options,
+        )?;
+        let alternation = ex
+            .reference
+            .iter()
+            .map(|&(t, e)| (interval.from_unit(t), e))
+            .collect();
+        return ex.into_fit(interval, alternation);
     }
 
-    // Initial reference: the extrema of the Chebyshev polynomial with m + 1 extrema on the domain.
-    let mut reference: Vec<f64> = if half {
-        let q = if options.terms == Terms::Odd {
-            2 * m as u64 + 1
-        } else {
-            2 * m as u64
+    let grid = chebyshev_extrema_grid(n_grid, false);
+    let gvals: Vec<f64> = grid.iter().map(|&t| g(t)).collect::<Result<_, _>>()?;
+    // Exact parity of the target: solve the restricted problem on [0, 1].
+    for parity in [Terms::Odd, Terms::Even] {
+        let Ok(pks) = parity.indices(degree) else {
+            continue;
         };
-        (0..=m as u64).rev().map(|j| cos_pi_ratio(j, q)).collect()
-    } else {
-        (0..=m as u64)
+        if !has_parity(parity, &grid, &gvals) {
+            continue;
+        }
+        let half_grid = chebyshev_extrema_grid(n_grid, true);
+        let half_vals: Vec<f64> = half_grid.iter().map(|&t| g(t)).collect::<Result<_, _>>()?;
+        let ex = exchange(
+            &g, &pks, degree, parity, half_grid, half_vals, interval, options,
+        )?;
+        let alternation = mirror(&ex.reference, parity, degree + 2)
+            .into_iter()
+            .map(|(t, e)| (interval.from_unit(t), e))
+            .collect();
+        return ex.into_fit(interval, alternation);
+    }
+    let ex = exchange(&g, &ks, degree, Terms::All, grid, gvals, interval, options)?;
+    let alternation = ex
+        .reference
+        .iter()
+        .map(|&(t, e)| (interval.from_unit(t), e))
+        .collect();
+    ex.into_fit(interval, alternation)
+}
+
+/// Outcome of the exchange in the mapped variable.
+struct Exchange {
+    coeffs: Vec<f64>,
+    levelled: f64,
+    max_error: f64,
+    /// Final reference `(t, e(t))`, increasing.
+    reference: Vec<(f64, f64)>,
+    iterations: usize,
+    at_noise_floor: bool,
+}
+
+impl Exchange {
+    fn into_fit(
+        self,
+        interval: Interval,
+        alternation: Vec<(f64, f64)>,
+    ) -> Result<MinimaxFit, ApproxError> {
+        Ok(MinimaxFit {
+            polynomial: Polynomial::chebyshev(self.coeffs, interval)?,
+            levelled_error: self.levelled,
+            max_error: self.max_error,
+            alternation,
+            iterations: self.iterations,
+            at_noise_floor: self.at_noise_floor,
+        })
+    }
+}
+
+/// The Remez iteration for basis `T_k, k ∈ ks` on `grid` (`[0, 1]` for a parity restriction,
+/// `[-1, 1]` otherwise).
+#[allow(clippy::too_many_arguments)]
+fn exchange(
+    g: &dyn Fn(f64) -> Result<f64, ApproxError>,
+    ks: &[usize],
+    degree: usize,
+    terms: Terms,
+    grid: Vec<f64>,
+    gvals: Vec<f64>,
+    interval: Interval,
+    options: &RemezOptions,
+) -> Result<Exchange, ApproxError> {
+    let m = ks.len();
+    let scale = gvals.iter().fold(0.0f64, |s, v| s.max(v.abs()));
+    // Noise of f(x(t)) itself: x = m + h t is rounded by ~ε max(|a|, |b|), which moves f by
+    // that much times |f'|; |dg/dt| = h |f'| is estimated by finite differences on the grid.
+    let slope = grid
+        .windows(2)
+        .zip(gvals.windows(2))
+        .fold(0.0f64, |s, (t, y)| {
+            s.max((y[1] - y[0]).abs() / (t[1] - t[0]))
+        });
+    let reach = interval.a().abs().max(interval.b().abs()) / interval.half_width();
+    let f_noise = 4.0 * f64::EPSILON * (scale + reach * slope);
+    // Initial reference: the m + 1 extrema of a Chebyshev polynomial on the domain.
+    let mut reference: Vec<f64> = match terms {
+        Terms::All => (0..=m as u64)
             .rev()
             .map(|j| cos_pi_ratio(j, m as u64))
-            .collect()
+            .collect(),
+        Terms::Odd => (0..=m as u64)
+            .rev()
+            .map(|j| cos_pi_ratio(j, 2 * m as u64 + 1))
+            .collect(),
+        Terms::Even => (0..=m as u64)
+            .rev()
+            .map(|j| cos_pi_ratio(j, 2 * m as u64))
+            .collect(),
     };
 
     let mut coeffs = vec![0.0; degree + 1];
     let mut last = (0.0, 0.0);
+    let mut previous_spread = f64::INFINITY;
     for iteration in 1..=options.max_iterations {
         // (1) Levelled solution on the reference.
         let size = m + 1;
@@ -160,7 +264,7 @@ pub fn remez<F: Fn(f64) -> f64>(
         }
         let levelled = z[m].abs();
 
-        // (2) Extrema of the error.
+        // (2) Extrema of the error: the largest |e| of each run of equal sign, refined.
         let err = |t: f64| -> Result<f64, ApproxError> { Ok(g(t)? - clenshaw(&coeffs, t)) };
         let evals: Vec<f64> = grid
             .iter()
@@ -187,21 +291,23 @@ pub fn remez<F: Fn(f64) -> f64>(
         }
         let max_error = extrema.iter().fold(0.0f64, |s, e| s.max(e.1.abs()));
         last = (levelled, max_error);
-        // Rounding level of evaluating f - p (Clenshaw error ~ m ε Σ|c_k|): differences below
-        // it carry no information.
+        // Rounding level of evaluating f - p (Clenshaw's error is ~ m ε Σ|c_k|): differences
+        // below it carry no information.
         let coeff_sum: f64 = coeffs.iter().map(|c| c.abs()).sum();
-        let noise = 8.0 * (m + 1) as f64 * f64::EPSILON * scale.max(coeff_sum);
+        let noise = 8.0 * (m + 1) as f64 * f64::EPSILON * scale.max(coeff_sum) + f_noise;
         if max_error <= noise {
-            return finish(
-                coeffs.clone(),
-                interval,
+            let reference = reference
+                .iter()
+                .map(|&t| Ok((t, err(t)?)))
+                .collect::<Result<_, ApproxError>>()?;
+            return Ok(Exchange {
+                coeffs: coeffs.clone(),
                 levelled,
                 max_error,
                 reference,
-                &err,
-                iteration,
-                true,
-            );
+                iterations: iteration,
+                at_noise_floor: true,
+            });
         }
         if extrema.len() < m + 1 {
             return Err(ApproxError::TooFewAlternations {
@@ -210,51 +316,24 @@ pub fn remez<F: Fn(f64) -> f64>(
             });
         }
         // (3) Keep m + 1 alternating extrema with the largest errors.
-        while extrema.len() > m + 1 {
-            let last_i = extrema.len() - 1;
-            if extrema.len() == m + 2 {
-                let drop = if extrema[0].1.abs() < extrema[last_i].1.abs() {
-                    0
-                } else {
-                    last_i
-                };
-                extrema.remove(drop);
-                continue;
-            }
-            let (i, _) = extrema
-                .iter()
-                .enumerate()
-                .fold((0, f64::INFINITY), |b, (i, e)| {
-                    if e.1.abs() < b.1 { (i, e.1.abs()) } else { b }
-                });
-            if i == 0 || i == last_i {
-                extrema.remove(i);
-            } else {
-                // Removing a pair of neighbours keeps the signs alternating.
-                let j = if extrema[i - 1].1.abs() < extrema[i + 1].1.abs() {
-                    i - 1
-                } else {
-                    i + 1
-                };
-                extrema.remove(i.max(j));
-                extrema.remove(i.min(j));
-            }
-        }
+        trim_alternating(&mut extrema, m + 1);
         let spread = max_error - levelled;
         reference = extrema.iter().map(|e| e.0).collect();
-        if spread <= options.tolerance * max_error || spread <= noise {
-            let limited_by_noise = spread > options.tolerance * max_error;
-            return finish(
-                coeffs.clone(),
-                interval,
+        // Done when levelled to tolerance, or when the remaining spread is rounding noise that
+        // has stopped shrinking.
+        let levelled_ok = spread <= options.tolerance * max_error;
+        let stalled = spread <= noise && spread > 0.5 * previous_spread;
+        if levelled_ok || stalled {
+            return Ok(Exchange {
+                coeffs: coeffs.clone(),
                 levelled,
                 max_error,
-                reference,
-                &err,
-                iteration,
-                limited_by_noise,
-            );
+                reference: extrema,
+                iterations: iteration,
+                at_noise_floor: !levelled_ok,
+            });
         }
+        previous_spread = spread;
     }
     Err(ApproxError::RemezNotConverged {
         iterations: options.max_iterations,
@@ -263,29 +342,67 @@ pub fn remez<F: Fn(f64) -> f64>(
     })
 }
 
-#[allow(clippy::too_many_arguments)]
-fn finish(
-    coeffs: Vec<f64>,
-    interval: Interval,
-    levelled_error: f64,
-    max_error: f64,
-    reference: Vec<f64>,
-    err: &dyn Fn(f64) -> Result<f64, ApproxError>,
-    iterations: usize,
-    at_noise_floor: bool,
-) -> Result<MinimaxFit, ApproxError> {
-    let alternation = reference
+/// Reduces an alternating list of extrema to `keep` points, never dropping the largest: drop
+/// the smaller end when one point too many, otherwise the smallest point together with its
+/// smaller neighbour (which keeps the signs alternating), or the smallest if it is an end.
+fn trim_alternating(extrema: &mut Vec<(f64, f64)>, keep: usize) {
+    while extrema.len() > keep {
+        let last_i = extrema.len() - 1;
+        if extrema.len() == keep + 1 {
+            let drop = if extrema[0].1.abs() < extrema[last_i].1.abs() {
+                0
+            } else {
+                last_i
+            };
+            extrema.remove(drop);
+            continue;
+        }
+        let (i, _) = extrema
+            .iter()
+            .enumerate()
+            .fold((0, f64::INFINITY), |b, (i, e)| {
+                if e.1.abs() < b.1 { (i, e.1.abs()) } else { b }
+            });
+        if i == 0 || i == last_i {
+            extrema.remove(i);
+        } else {
+            let j = if extrema[i - 1].1.abs() < extrema[i + 1].1.abs() {
+                i - 1
+            } else {
+                i + 1
+            };
+            extrema.remove(i.max(j));
+            extrema.remove(i.min(j));
+        }
+    }
+}
+
+/// Whole-interval alternation set from a half-interval one for an error of the given parity,
+/// cut to `keep` alternating points.
+fn mirror(half: &[(f64, f64)], parity: Terms, keep: usize) -> Vec<(f64, f64)> {
+    let s = if parity == Terms::Odd { -1.0 } else { 1.0 };
+    let mut all: Vec<(f64, f64)> = half
         .iter()
-        .map(|&t| Ok((interval.from_unit(t), err(t)?)))
-        .collect::<Result<Vec<_>, ApproxError>>()?;
-    Ok(MinimaxFit {
-        polynomial: Polynomial::chebyshev(coeffs, interval)?,
-        levelled_error,
-        max_error,
-        alternation,
-        iterations,
-        at_noise_floor,
-    })
+        .rev()
+        .filter(|p| p.0 > 0.0)
+        .map(|&(t, e)| (-t, s * e))
+        .collect();
+    all.extend(half.iter().copied());
+    // Merge neighbours of equal sign (the mirrored pair around 0 of an even error), keeping
+    // the larger.
+    let mut out: Vec<(f64, f64)> = Vec::with_capacity(all.len());
+    for p in all {
+        match out.last_mut() {
+            Some(q) if (q.1 >= 0.0) == (p.1 >= 0.0) => {
+                if p.1.abs() > q.1.abs() {
+                    *q = p;
+                }
+            }
+            _ => out.push(p),
+        }
+    }
+    trim_alternating(&mut out, keep);
+    out
 }
 
 fn chebyshev_values(t: f64, out: &mut [f64]) {
@@ -340,23 +457,25 @@ fn refine(
     Ok(best)
 }
 
-/// Checks `f(m + s) = ±f(m - s)` on the grid (relative to the largest `|f|`).
-fn check_parity<F: Fn(f64) -> f64>(
-    f: &F,
-    interval: Interval,
+/// Checks `f(m + s) = ±f(m - s)` on the half grid (relative 1e-9 of the largest `|f|`).
+fn check_parity(
+    g: &dyn Fn(f64) -> Result<f64, ApproxError>,
     terms: Terms,
     grid: &[f64],
     gvals: &[f64],
-    scale: f64,
+    interval: Interval,
 ) -> Result<(), ApproxError> {
     let s = if terms == Terms::Odd { 1.0 } else { -1.0 };
+    let mut mirrored = Vec::with_capacity(grid.len());
+    for &t in grid {
+        mirrored.push(g(-t)?);
+    }
+    let scale = gvals
+        .iter()
+        .chain(&mirrored)
+        .fold(0.0f64, |m, v| m.max(v.abs()));
     let tol = 1e-9 * scale.max(f64::MIN_POSITIVE);
-    for (&t, &y) in grid.iter().zip(gvals) {
-        let x = interval.from_unit(-t);
-        let ym = f(x);
-        if !ym.is_finite() {
-            return Err(ApproxError::NonFiniteValue { x, value: ym });
-        }
+    for ((&t, &y), &ym) in grid.iter().zip(gvals).zip(&mirrored) {
         if (y + s * ym).abs() > tol {
             return Err(ApproxError::TargetParity {
                 terms,
@@ -367,4 +486,15 @@ fn check_parity<F: Fn(f64) -> f64>(
         }
     }
     Ok(())
+}
+
+/// Whether values on the symmetric full grid are odd (`Terms::Odd`) or even to 1e-12 relative.
+fn has_parity(parity: Terms, grid: &[f64], gvals: &[f64]) -> bool {
+    let n = grid.len();
+    let scale = gvals.iter().fold(0.0f64, |m, v| m.max(v.abs()));
+    if scale == 0.0 {
+        return false;
+    }
+    let s = if parity == Terms::Odd { 1.0 } else { -1.0 };
+    (0..n).all(|i| (gvals[i] + s * gvals[n - 1 - i]).abs() <= 1e-12 * scale)
 }
