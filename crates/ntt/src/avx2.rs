@@ -1,9 +1,12 @@
-//! AVX2 kernel: the scalar kernel's arithmetic on 4 lanes of 64 bits.
+//! AVX2 kernel for `q >= 2^50`: Harvey's lazy butterflies with Shoup twiddles on 4 lanes of
+//! 64 bits, two layers per pass where the distance allows.
 //!
 //! AVX2 multiplies only 32 x 32 -> 64 bits (`vpmuludq`), so the Shoup product
-//! `a*w - floor(a*ws / 2^64)*q mod 2^64` is assembled from 32-bit halves: 4 partial products
-//! for the exact high word of `a*ws`, 3 + 3 for the two low words. The quotient is exact, so
-//! every value equals the scalar kernel's bit for bit.
+//! `a*w - floor(a*ws / 2^64)*q mod 2^64` is assembled from 32-bit pieces: three partial
+//! products for an estimate of the high word of `a*ws`, two for the low words, and two
+//! `vpmulld` for the cross terms, which matter only modulo `2^32`. Intermediate values may
+//! differ from the scalar kernel's by multiples of `q`; outputs are canonical (the lazy
+//! forward output too, see `Finish::Lazy`), so they agree bit for bit.
 //!
 //! Values stay below `4q < 2^64` and, as `q < 2^62`, below `2^63`: signed comparisons and
 //! sign-bit blends implement the conditional subtractions.
@@ -94,6 +97,28 @@ fn pairs(a: &mut [u64]) -> &mut [[[u64; 4]; 2]] {
     a.as_chunks_mut::<4>().0.as_chunks_mut::<2>().0
 }
 
+/// The four quarters of `block` zipped vector by vector (`block.len()` a multiple of 16).
+fn quarters(block: &mut [u64]) -> impl Iterator<Item = [&mut [u64; 4]; 4]> {
+    let h = block.len() / 4;
+    let (b01, b23) = block.split_at_mut(2 * h);
+    let (b0, b1) = b01.split_at_mut(h);
+    let (b2, b3) = b23.split_at_mut(h);
+    vectors(b0)
+        .zip(vectors(b1))
+        .zip(vectors(b2))
+        .zip(vectors(b3))
+        .map(|(((x0, x1), x2), x3)| [x0, x1, x2, x3])
+}
+
+fn vectors(b: &mut [u64]) -> std::slice::IterMut<'_, [u64; 4]> {
+    b.as_chunks_mut::<4>().0.iter_mut()
+}
+
+/// The first four words of `s` (which has at least four).
+fn first4(s: &mut [u64]) -> &mut [u64; 4] {
+    &mut s.as_chunks_mut::<4>().0[0]
+}
+
 #[inline]
 #[target_feature(enable = "avx2")]
 fn load(s: &[u64; 4]) -> __m256i {
@@ -126,7 +151,8 @@ fn csub(x: __m256i, y: __m256i) -> __m256i {
 #[derive(Clone, Copy)]
 struct Twiddle {
     w: __m256i,
-    w_hi: __m256i,
+    /// `w` with the 32-bit halves of each lane swapped, for `vpmulld` cross products.
+    w_swap: __m256i,
     ws: __m256i,
     ws_hi: __m256i,
 }
@@ -143,7 +169,7 @@ impl Twiddle {
     fn from_vectors(w: __m256i, ws: __m256i) -> Self {
         Self {
             w,
-            w_hi: _mm256_srli_epi64::<32>(w),
+            w_swap: _mm256_shuffle_epi32::<0b10_11_00_01>(w),
             ws,
             ws_hi: _mm256_srli_epi64::<32>(ws),
         }
@@ -154,7 +180,7 @@ impl Twiddle {
 #[derive(Clone, Copy)]
 struct Q {
     q: __m256i,
-    q_hi: __m256i,
+    q_swap: __m256i,
     two_q: __m256i,
 }
 
@@ -164,43 +190,39 @@ impl Q {
     fn new(q: u64) -> Self {
         Self {
             q: _mm256_set1_epi64x(q as i64),
-            q_hi: _mm256_set1_epi64x((q >> 32) as i64),
+            q_swap: _mm256_set1_epi64x(q.rotate_left(32) as i64),
             two_q: _mm256_set1_epi64x((2 * q) as i64),
         }
     }
 }
 
-/// Exact Shoup product `a * w mod q` in `[0, 2q)` for any `a < 2^64`.
+/// Shoup product `a * w mod q` in `[0, 2q)` for any `a < 2^64`.
+///
+/// The quotient drops the carries of the low partial products (`a_lo * ws_lo` and the low
+/// halves of the cross products), so it is the exact Shoup quotient minus 0, 1 or 2 and
+/// the remainder lands in `[0, 4q)`; one conditional subtraction of `2q` brings it back.
+/// That is three vector operations fewer than the exact quotient.
 #[inline]
 #[target_feature(enable = "avx2")]
 fn lazy_mul_shoup(a: __m256i, t: Twiddle, m: Q) -> __m256i {
     let a_hi = _mm256_srli_epi64::<32>(a);
-    // quot = floor(a * ws / 2^64) from the four 32 x 32 products.
-    let p00 = _mm256_mul_epu32(a, t.ws);
     let p01 = _mm256_mul_epu32(a, t.ws_hi);
     let p10 = _mm256_mul_epu32(a_hi, t.ws);
     let p11 = _mm256_mul_epu32(a_hi, t.ws_hi);
-    // No overflow: p10 <= (2^32-1)^2 leaves room for a 32-bit addend, and likewise for p01.
-    let mid = _mm256_add_epi64(p10, _mm256_srli_epi64::<32>(p00));
-    let mid2 = _mm256_add_epi64(
-        p01,
-        _mm256_blend_epi32::<0b1010_1010>(mid, _mm256_setzero_si256()),
-    );
     let quot = _mm256_add_epi64(
-        _mm256_add_epi64(p11, _mm256_srli_epi64::<32>(mid)),
-        _mm256_srli_epi64::<32>(mid2),
+        p11,
+        _mm256_add_epi64(_mm256_srli_epi64::<32>(p01), _mm256_srli_epi64::<32>(p10)),
     );
-    // a*w - quot*q mod 2^64 from the low halves: lo*lo + ((hi*lo + lo*hi) << 32).
-    let quot_hi = _mm256_srli_epi64::<32>(quot);
+    // a*w - quot*q mod 2^64 = lo*lo + ((hi*lo + lo*hi) << 32): the cross terms matter only
+    // mod 2^32, so `vpmulld` forms both of a lane at once against the half-swapped factor.
     let low = _mm256_sub_epi64(_mm256_mul_epu32(a, t.w), _mm256_mul_epu32(quot, m.q));
-    let cross = _mm256_sub_epi64(
-        _mm256_add_epi64(_mm256_mul_epu32(a_hi, t.w), _mm256_mul_epu32(a, t.w_hi)),
-        _mm256_add_epi64(
-            _mm256_mul_epu32(quot_hi, m.q),
-            _mm256_mul_epu32(quot, m.q_hi),
-        ),
+    let cross = _mm256_sub_epi32(
+        _mm256_mullo_epi32(a, t.w_swap),
+        _mm256_mullo_epi32(quot, m.q_swap),
     );
-    _mm256_add_epi64(low, _mm256_slli_epi64::<32>(cross))
+    // Sum the two 32-bit halves into the high half, low half zero.
+    let cross = _mm256_slli_epi64::<32>(_mm256_add_epi64(cross, _mm256_srli_epi64::<32>(cross)));
+    csub(_mm256_add_epi64(low, cross), m.two_q)
 }
 
 /// Cooley–Tukey butterfly on `[0, 4q)` values: `(x, y) -> (x + w y, x - w y)` lazily.
@@ -232,22 +254,39 @@ fn forward_int(tb: &Tables, at: &IntTables, a: &mut [u64], finish: Finish) {
     let m = Q::new(tb.q());
     let mut blocks = 1;
     let mut t = n / 2;
-    while t >= 4 {
-        let w = &tb.fwd[blocks..2 * blocks];
-        let ws = &tb.fwd_shoup[blocks..2 * blocks];
-        for ((block, &w), &ws) in a.chunks_exact_mut(2 * t).zip(w).zip(ws) {
-            let tw = Twiddle::splat(w, ws);
-            let (xs, ys) = block.split_at_mut(t);
-            let (xs, _) = xs.as_chunks_mut::<4>();
-            let (ys, _) = ys.as_chunks_mut::<4>();
-            for (x, y) in xs.iter_mut().zip(ys.iter_mut()) {
-                let (u, v) = ct(load(x), load(y), tw, m);
-                store(x, u);
-                store(y, v);
+    // Two layers per pass while both have distance >= 4: four quarter-blocks of length
+    // t/2 go through (0,2), (1,3) with one twiddle, then (0,1) and (2,3) with two.
+    while t >= 8 {
+        let tw = |k: usize| Twiddle::splat(tb.fwd[k], tb.fwd_shoup[k]);
+        for (i, block) in a.chunks_exact_mut(2 * t).enumerate() {
+            let (w1, w2, w3) = (
+                tw(blocks + i),
+                tw(2 * (blocks + i)),
+                tw(2 * (blocks + i) + 1),
+            );
+            for [x0, x1, x2, x3] in quarters(block) {
+                let (v0, v2) = ct(load(x0), load(x2), w1, m);
+                let (v1, v3) = ct(load(x1), load(x3), w1, m);
+                let (v0, v1) = ct(v0, v1, w2, m);
+                let (v2, v3) = ct(v2, v3, w3, m);
+                store(x0, v0);
+                store(x1, v1);
+                store(x2, v2);
+                store(x3, v3);
             }
         }
-        blocks *= 2;
-        t /= 2;
+        blocks *= 4;
+        t /= 4;
+    }
+    if t == 4 {
+        for (i, block) in a.chunks_exact_mut(8).enumerate() {
+            let tw = Twiddle::splat(tb.fwd[blocks + i], tb.fwd_shoup[blocks + i]);
+            let (xs, ys) = block.split_at_mut(4);
+            let (x, y) = (first4(xs), first4(ys));
+            let (u, v) = ct(load(x), load(y), tw, m);
+            store(x, u);
+            store(y, v);
+        }
     }
     // Distance 2: two blocks per 8 words; 128-bit halves hold x and y.
     let (w, _) = at.fwd_d2.as_chunks::<4>();
@@ -314,44 +353,71 @@ fn inverse_int(tb: &Tables, at: &IntTables, a: &mut [u64], normalize: bool) {
     let mut off = n / 2 + n / 4;
     let mut blocks = n / 8;
     let mut t = 4;
-    while blocks > 1 {
-        let w = &tb.inv[off..off + blocks];
-        let ws = &tb.inv_shoup[off..off + blocks];
-        for ((block, &w), &ws) in a.chunks_exact_mut(2 * t).zip(w).zip(ws) {
-            let tw = Twiddle::splat(w, ws);
-            let (xs, ys) = block.split_at_mut(t);
-            let (xs, _) = xs.as_chunks_mut::<4>();
-            let (ys, _) = ys.as_chunks_mut::<4>();
-            for (x, y) in xs.iter_mut().zip(ys.iter_mut()) {
-                let (u, v) = gs(load(x), load(y), tw, m);
-                store(x, u);
-                store(y, v);
+    // Two layers per pass: (0,1) and (2,3) of each group of four quarter-blocks with two
+    // twiddles, then (0,2) and (1,3) with one.
+    while blocks > 2 {
+        let tw = |k: usize| Twiddle::splat(tb.inv[k], tb.inv_shoup[k]);
+        for (i, block) in a.chunks_exact_mut(4 * t).enumerate() {
+            let (w1, w2, w3) = (tw(off + 2 * i), tw(off + 2 * i + 1), tw(off + blocks + i));
+            for [x0, x1, x2, x3] in quarters(block) {
+                let (v0, v1) = gs(load(x0), load(x1), w1, m);
+                let (v2, v3) = gs(load(x2), load(x3), w2, m);
+                let (v0, v2) = gs(v0, v2, w3, m);
+                let (v1, v3) = gs(v1, v3, w3, m);
+                store(x0, v0);
+                store(x1, v1);
+                store(x2, v2);
+                store(x3, v3);
             }
         }
-        off += blocks;
-        blocks /= 2;
-        t *= 2;
+        off += blocks + blocks / 2;
+        blocks /= 4;
+        t *= 4;
     }
-    // Last layer: one block of distance N/2, fused with the reduction and the 1/N.
-    let (xs, ys) = a.split_at_mut(n / 2);
-    let (xs, _) = xs.as_chunks_mut::<4>();
-    let (ys, _) = ys.as_chunks_mut::<4>();
-    if normalize {
-        let c = Twiddle::splat(tb.n_inv, tb.n_inv_shoup);
-        let d = Twiddle::splat(tb.last_inv, tb.last_inv_shoup);
-        for (x, y) in xs.iter_mut().zip(ys.iter_mut()) {
-            let (u, v) = (load(x), load(y));
-            let s = _mm256_add_epi64(u, v);
-            let diff = _mm256_sub_epi64(_mm256_add_epi64(u, m.two_q), v);
-            store(x, csub(lazy_mul_shoup(s, c, m), m.q));
-            store(y, csub(lazy_mul_shoup(diff, d, m), m.q));
+    // The last layer (one block of distance N/2) is fused with the reduction and the 1/N,
+    // and with the layer before it when there is one.
+    let (c, d) = if normalize {
+        (
+            Twiddle::splat(tb.n_inv, tb.n_inv_shoup),
+            Twiddle::splat(tb.last_inv, tb.last_inv_shoup),
+        )
+    } else {
+        let one = tb.modulus.reduce(1);
+        let last = n - 2;
+        (
+            Twiddle::splat(one, tb.modulus.shoup(one)),
+            Twiddle::splat(tb.inv[last], tb.inv_shoup[last]),
+        )
+    };
+    let last = |u: __m256i, v: __m256i| {
+        let s = _mm256_add_epi64(u, v);
+        let diff = _mm256_sub_epi64(_mm256_add_epi64(u, m.two_q), v);
+        (
+            csub(lazy_mul_shoup(s, c, m), m.q),
+            csub(lazy_mul_shoup(diff, d, m), m.q),
+        )
+    };
+    if blocks == 2 {
+        let w1 = Twiddle::splat(tb.inv[off], tb.inv_shoup[off]);
+        let w2 = Twiddle::splat(tb.inv[off + 1], tb.inv_shoup[off + 1]);
+        for [x0, x1, x2, x3] in quarters(a) {
+            let (v0, v1) = gs(load(x0), load(x1), w1, m);
+            let (v2, v3) = gs(load(x2), load(x3), w2, m);
+            let (v0, v2) = last(v0, v2);
+            let (v1, v3) = last(v1, v3);
+            store(x0, v0);
+            store(x1, v1);
+            store(x2, v2);
+            store(x3, v3);
         }
     } else {
-        let tw = Twiddle::splat(tb.inv[off], tb.inv_shoup[off]);
+        let (xs, ys) = a.split_at_mut(n / 2);
+        let (xs, _) = xs.as_chunks_mut::<4>();
+        let (ys, _) = ys.as_chunks_mut::<4>();
         for (x, y) in xs.iter_mut().zip(ys.iter_mut()) {
-            let (u, v) = gs(load(x), load(y), tw, m);
-            store(x, csub(u, m.q));
-            store(y, csub(v, m.q));
+            let (u, v) = last(load(x), load(y));
+            store(x, u);
+            store(y, v);
         }
     }
 }
