@@ -510,3 +510,31 @@ fn report_measures_known_errors() {
         })
     );
 }
+
+/// The report table covers every target × degree × method, all fits succeed, and minimax is
+/// never worse than interpolation or least squares in max error.
+#[test]
+fn approximation_table_is_complete() {
+    let table = blindfold_approx::approximation_table();
+    assert!(!table.contains("error"), "{table}");
+    let rows: Vec<&str> = table.lines().skip(1).collect();
+    let fitted =
+        blindfold_approx::table_targets().len() * blindfold_approx::TABLE_DEGREES.len() * 3;
+    assert_eq!(rows.len(), fitted + 4);
+    for triple in rows[..fitted].chunks(3) {
+        let max = |row: &str| -> f64 {
+            row.split_whitespace()
+                .rev()
+                .nth(1)
+                .unwrap()
+                .parse()
+                .unwrap()
+        };
+        let (ci, ls, mm) = (max(triple[0]), max(triple[1]), max(triple[2]));
+        // Below ~1e-15 all three are rounding noise.
+        assert!(
+            mm <= ci.max(1e-15) * 1.0001 && mm <= ls.max(1e-15) * 1.0001,
+            "{triple:?}"
+        );
+    }
+}
