@@ -93,12 +93,12 @@ pub(crate) fn inverse(tb: &Tables, at: &Avx2Tables, a: &mut [u64], normalize: bo
 }
 
 /// `a` as consecutive pairs of 4-word vectors (`a.len()` is a multiple of 8).
-fn pairs(a: &mut [u64]) -> &mut [[[u64; 4]; 2]] {
+pub(crate) fn pairs(a: &mut [u64]) -> &mut [[[u64; 4]; 2]] {
     a.as_chunks_mut::<4>().0.as_chunks_mut::<2>().0
 }
 
 /// The four quarters of `block` zipped vector by vector (`block.len()` a multiple of 16).
-fn quarters(block: &mut [u64]) -> impl Iterator<Item = [&mut [u64; 4]; 4]> {
+pub(crate) fn quarters(block: &mut [u64]) -> impl Iterator<Item = [&mut [u64; 4]; 4]> {
     let h = block.len() / 4;
     let (b01, b23) = block.split_at_mut(2 * h);
     let (b0, b1) = b01.split_at_mut(h);
@@ -110,12 +110,12 @@ fn quarters(block: &mut [u64]) -> impl Iterator<Item = [&mut [u64; 4]; 4]> {
         .map(|(((x0, x1), x2), x3)| [x0, x1, x2, x3])
 }
 
-fn vectors(b: &mut [u64]) -> std::slice::IterMut<'_, [u64; 4]> {
+pub(crate) fn vectors(b: &mut [u64]) -> std::slice::IterMut<'_, [u64; 4]> {
     b.as_chunks_mut::<4>().0.iter_mut()
 }
 
 /// The first four words of `s` (which has at least four).
-fn first4(s: &mut [u64]) -> &mut [u64; 4] {
+pub(crate) fn first4(s: &mut [u64]) -> &mut [u64; 4] {
     &mut s.as_chunks_mut::<4>().0[0]
 }
 
@@ -246,71 +246,101 @@ fn gs(x: __m256i, y: __m256i, t: Twiddle, m: Q) -> (__m256i, __m256i) {
     (s, lazy_mul_shoup(d, t, m))
 }
 
+/// Words per tile: once blocks are this small, all their remaining layers run before the
+/// next tile is touched, so they stay in the L1 cache (16 KiB of data).
+const TILE: usize = 1 << 11;
+
 /// Forward transform; same contract as [`crate::scalar::forward`].
 #[target_feature(enable = "avx2")]
-fn forward_int(tb: &Tables, at: &IntTables, a: &mut [u64], finish: Finish) {
+fn forward_int(tb: &Tables, it: &IntTables, a: &mut [u64], finish: Finish) {
     let n = tb.n;
     assert_eq!(a.len(), n);
     let m = Q::new(tb.q());
+    let tile = n.min(TILE);
     let mut blocks = 1;
     let mut t = n / 2;
-    // Two layers per pass while both have distance >= 4: four quarter-blocks of length
-    // t/2 go through (0,2), (1,3) with one twiddle, then (0,1) and (2,3) with two.
-    while t >= 8 {
-        let tw = |k: usize| Twiddle::splat(tb.fwd[k], tb.fwd_shoup[k]);
-        for (i, block) in a.chunks_exact_mut(2 * t).enumerate() {
-            let (w1, w2, w3) = (
-                tw(blocks + i),
-                tw(2 * (blocks + i)),
-                tw(2 * (blocks + i) + 1),
-            );
-            for [x0, x1, x2, x3] in quarters(block) {
-                let (v0, v2) = ct(load(x0), load(x2), w1, m);
-                let (v1, v3) = ct(load(x1), load(x3), w1, m);
-                let (v0, v1) = ct(v0, v1, w2, m);
-                let (v2, v3) = ct(v2, v3, w3, m);
-                store(x0, v0);
-                store(x1, v1);
-                store(x2, v2);
-                store(x3, v3);
-            }
-        }
+    // Breadth-first while the blocks are larger than a tile, then tile by tile.
+    while 2 * t > tile {
+        fwd_pass4(a, 0, blocks, t, tb, m);
         blocks *= 4;
         t /= 4;
     }
-    if t == 4 {
-        for (i, block) in a.chunks_exact_mut(8).enumerate() {
-            let tw = Twiddle::splat(tb.fwd[blocks + i], tb.fwd_shoup[blocks + i]);
-            let (xs, ys) = block.split_at_mut(4);
-            let (x, y) = (first4(xs), first4(ys));
-            let (u, v) = ct(load(x), load(y), tw, m);
-            store(x, u);
-            store(y, v);
+    for (s, sub) in a.chunks_exact_mut(tile).enumerate() {
+        let (mut blocks, mut t) = (blocks, t);
+        while t >= 8 {
+            fwd_pass4(sub, s * tile / (2 * t), blocks, t, tb, m);
+            blocks *= 4;
+            t /= 4;
+        }
+        if t == 4 {
+            let i0 = s * tile / 8;
+            for (i, block) in sub.chunks_exact_mut(8).enumerate() {
+                let k = blocks + i0 + i;
+                let tw = Twiddle::splat(tb.fwd[k], tb.fwd_shoup[k]);
+                let (xs, ys) = block.split_at_mut(4);
+                let (x, y) = (first4(xs), first4(ys));
+                let (u, v) = ct(load(x), load(y), tw, m);
+                store(x, u);
+                store(y, v);
+            }
+        }
+        fwd_tail(sub, s * tile / 2, it, m, finish);
+    }
+}
+
+/// Forward layers with `blocks` and `2 * blocks` blocks (distances `t` and `t/2`, `t >= 8`)
+/// on `a`, which starts at block `i0` of the first of them: four quarter-blocks of length
+/// `t/2` go through (0,2), (1,3) with one twiddle, then (0,1) and (2,3) with two.
+#[inline]
+#[target_feature(enable = "avx2")]
+fn fwd_pass4(a: &mut [u64], i0: usize, blocks: usize, t: usize, tb: &Tables, m: Q) {
+    let tw = |k: usize| Twiddle::splat(tb.fwd[k], tb.fwd_shoup[k]);
+    for (i, block) in a.chunks_exact_mut(2 * t).enumerate() {
+        let k = blocks + i0 + i;
+        let (w1, w2, w3) = (tw(k), tw(2 * k), tw(2 * k + 1));
+        for [x0, x1, x2, x3] in quarters(block) {
+            let (v0, v2) = ct(load(x0), load(x2), w1, m);
+            let (v1, v3) = ct(load(x1), load(x3), w1, m);
+            let (v0, v1) = ct(v0, v1, w2, m);
+            let (v2, v3) = ct(v2, v3, w3, m);
+            store(x0, v0);
+            store(x1, v1);
+            store(x2, v2);
+            store(x3, v3);
         }
     }
-    // Distance 2: two blocks per 8 words; 128-bit halves hold x and y.
-    let (w, _) = at.fwd_d2.as_chunks::<4>();
-    let (ws, _) = at.fwd_d2_shoup.as_chunks::<4>();
+}
+
+/// The layers of distance 2 and 1 on `a`, whose twiddles start at `k0` in the lane-ordered
+/// tables; the last one is fused with the final reduction.
+#[inline]
+#[target_feature(enable = "avx2")]
+fn fwd_tail(a: &mut [u64], k0: usize, it: &IntTables, m: Q, finish: Finish) {
+    let len = a.len() / 2;
+    // Distance 2: 128-bit halves hold x and y.
+    let (w, _) = it.fwd_d2[k0..k0 + len].as_chunks::<4>();
+    let (ws, _) = it.fwd_d2_shoup[k0..k0 + len].as_chunks::<4>();
     for (([c0, c1], w), ws) in pairs(a).iter_mut().zip(w).zip(ws) {
         let (v0, v1) = (load(c0), load(c1));
         let x = _mm256_permute2x128_si256::<0x20>(v0, v1);
         let y = _mm256_permute2x128_si256::<0x31>(v0, v1);
-        let tw = Twiddle::from_vectors(load(w), load(ws));
-        let (x, y) = ct(x, y, tw, m);
+        let (x, y) = ct(x, y, Twiddle::from_vectors(load(w), load(ws)), m);
         store(c0, _mm256_permute2x128_si256::<0x20>(x, y));
         store(c1, _mm256_permute2x128_si256::<0x31>(x, y));
     }
-    // Distance 1, fused with the final reduction: x and y interleave word by word.
-    let (w, _) = at.fwd_d1.as_chunks::<4>();
-    let (ws, _) = at.fwd_d1_shoup.as_chunks::<4>();
+    // Distance 1: x and y interleave word by word.
+    let (w, _) = it.fwd_d1[k0..k0 + len].as_chunks::<4>();
+    let (ws, _) = it.fwd_d1_shoup[k0..k0 + len].as_chunks::<4>();
     for (([c0, c1], w), ws) in pairs(a).iter_mut().zip(w).zip(ws) {
         let (v0, v1) = (load(c0), load(c1));
         let x = _mm256_unpacklo_epi64(v0, v1);
         let y = _mm256_unpackhi_epi64(v0, v1);
-        let tw = Twiddle::from_vectors(load(w), load(ws));
         // Canonical u and v first, as in the scalar kernel.
         let u = csub(csub(x, m.two_q), m.q);
-        let v = csub(lazy_mul_shoup(y, tw, m), m.q);
+        let v = csub(
+            lazy_mul_shoup(y, Twiddle::from_vectors(load(w), load(ws)), m),
+            m.q,
+        );
         let mut x = _mm256_add_epi64(u, v);
         let mut y = _mm256_sub_epi64(_mm256_add_epi64(u, m.q), v);
         if finish == Finish::Full {
@@ -324,52 +354,33 @@ fn forward_int(tb: &Tables, at: &IntTables, a: &mut [u64], finish: Finish) {
 
 /// Inverse transform; same contract as [`crate::scalar::inverse`].
 #[target_feature(enable = "avx2")]
-fn inverse_int(tb: &Tables, at: &IntTables, a: &mut [u64], normalize: bool) {
+fn inverse_int(tb: &Tables, it: &IntTables, a: &mut [u64], normalize: bool) {
     let n = tb.n;
     assert_eq!(a.len(), n);
     let m = Q::new(tb.q());
-    // Distance 1.
-    let (w, _) = at.inv_d1.as_chunks::<4>();
-    let (ws, _) = at.inv_d1_shoup.as_chunks::<4>();
-    for (([c0, c1], w), ws) in pairs(a).iter_mut().zip(w).zip(ws) {
-        let (v0, v1) = (load(c0), load(c1));
-        let x = _mm256_unpacklo_epi64(v0, v1);
-        let y = _mm256_unpackhi_epi64(v0, v1);
-        let (x, y) = gs(x, y, Twiddle::from_vectors(load(w), load(ws)), m);
-        store(c0, _mm256_unpacklo_epi64(x, y));
-        store(c1, _mm256_unpackhi_epi64(x, y));
-    }
-    // Distance 2.
-    let (w, _) = at.inv_d2.as_chunks::<4>();
-    let (ws, _) = at.inv_d2_shoup.as_chunks::<4>();
-    for (([c0, c1], w), ws) in pairs(a).iter_mut().zip(w).zip(ws) {
-        let (v0, v1) = (load(c0), load(c1));
-        let x = _mm256_permute2x128_si256::<0x20>(v0, v1);
-        let y = _mm256_permute2x128_si256::<0x31>(v0, v1);
-        let (x, y) = gs(x, y, Twiddle::from_vectors(load(w), load(ws)), m);
-        store(c0, _mm256_permute2x128_si256::<0x20>(x, y));
-        store(c1, _mm256_permute2x128_si256::<0x31>(x, y));
-    }
+    let tile = n.min(TILE);
+    // Tiles first: distances 1 and 2, then pairs of layers while the groups of four
+    // quarter-blocks fit in a tile (never the last layer, which runs below).
     let mut off = n / 2 + n / 4;
     let mut blocks = n / 8;
     let mut t = 4;
-    // Two layers per pass: (0,1) and (2,3) of each group of four quarter-blocks with two
-    // twiddles, then (0,2) and (1,3) with one.
-    while blocks > 2 {
-        let tw = |k: usize| Twiddle::splat(tb.inv[k], tb.inv_shoup[k]);
-        for (i, block) in a.chunks_exact_mut(4 * t).enumerate() {
-            let (w1, w2, w3) = (tw(off + 2 * i), tw(off + 2 * i + 1), tw(off + blocks + i));
-            for [x0, x1, x2, x3] in quarters(block) {
-                let (v0, v1) = gs(load(x0), load(x1), w1, m);
-                let (v2, v3) = gs(load(x2), load(x3), w2, m);
-                let (v0, v2) = gs(v0, v2, w3, m);
-                let (v1, v3) = gs(v1, v3, w3, m);
-                store(x0, v0);
-                store(x1, v1);
-                store(x2, v2);
-                store(x3, v3);
-            }
+    for (s, sub) in a.chunks_exact_mut(tile).enumerate() {
+        inv_head(sub, s * tile / 2, it, m);
+        let (mut off, mut blocks, mut t) = (off, blocks, t);
+        while blocks > 2 && 4 * t <= tile {
+            inv_pass4(sub, s * tile / (4 * t), off, blocks, t, tb, m);
+            off += blocks + blocks / 2;
+            blocks /= 4;
+            t *= 4;
         }
+    }
+    while blocks > 2 && 4 * t <= tile {
+        off += blocks + blocks / 2;
+        blocks /= 4;
+        t *= 4;
+    }
+    while blocks > 2 {
+        inv_pass4(a, 0, off, blocks, t, tb, m);
         off += blocks + blocks / 2;
         blocks /= 4;
         t *= 4;
@@ -383,10 +394,9 @@ fn inverse_int(tb: &Tables, at: &IntTables, a: &mut [u64], normalize: bool) {
         )
     } else {
         let one = tb.modulus.reduce(1);
-        let last = n - 2;
         (
             Twiddle::splat(one, tb.modulus.shoup(one)),
-            Twiddle::splat(tb.inv[last], tb.inv_shoup[last]),
+            Twiddle::splat(tb.inv[n - 2], tb.inv_shoup[n - 2]),
         )
     };
     let last = |u: __m256i, v: __m256i| {
@@ -412,12 +422,60 @@ fn inverse_int(tb: &Tables, at: &IntTables, a: &mut [u64], normalize: bool) {
         }
     } else {
         let (xs, ys) = a.split_at_mut(n / 2);
-        let (xs, _) = xs.as_chunks_mut::<4>();
-        let (ys, _) = ys.as_chunks_mut::<4>();
-        for (x, y) in xs.iter_mut().zip(ys.iter_mut()) {
+        for (x, y) in vectors(xs).zip(vectors(ys)) {
             let (u, v) = last(load(x), load(y));
             store(x, u);
             store(y, v);
+        }
+    }
+}
+
+/// Inverse layers of distance 1 and 2 on `a`, twiddles from `k0` in the lane-ordered tables.
+#[inline]
+#[target_feature(enable = "avx2")]
+fn inv_head(a: &mut [u64], k0: usize, it: &IntTables, m: Q) {
+    let len = a.len() / 2;
+    let (w, _) = it.inv_d1[k0..k0 + len].as_chunks::<4>();
+    let (ws, _) = it.inv_d1_shoup[k0..k0 + len].as_chunks::<4>();
+    for (([c0, c1], w), ws) in pairs(a).iter_mut().zip(w).zip(ws) {
+        let (v0, v1) = (load(c0), load(c1));
+        let x = _mm256_unpacklo_epi64(v0, v1);
+        let y = _mm256_unpackhi_epi64(v0, v1);
+        let (x, y) = gs(x, y, Twiddle::from_vectors(load(w), load(ws)), m);
+        store(c0, _mm256_unpacklo_epi64(x, y));
+        store(c1, _mm256_unpackhi_epi64(x, y));
+    }
+    let (w, _) = it.inv_d2[k0..k0 + len].as_chunks::<4>();
+    let (ws, _) = it.inv_d2_shoup[k0..k0 + len].as_chunks::<4>();
+    for (([c0, c1], w), ws) in pairs(a).iter_mut().zip(w).zip(ws) {
+        let (v0, v1) = (load(c0), load(c1));
+        let x = _mm256_permute2x128_si256::<0x20>(v0, v1);
+        let y = _mm256_permute2x128_si256::<0x31>(v0, v1);
+        let (x, y) = gs(x, y, Twiddle::from_vectors(load(w), load(ws)), m);
+        store(c0, _mm256_permute2x128_si256::<0x20>(x, y));
+        store(c1, _mm256_permute2x128_si256::<0x31>(x, y));
+    }
+}
+
+/// Inverse layers with `blocks` and `blocks / 2` blocks (distances `t` and `2t`) on `a`,
+/// which starts at group `i0` of four quarter-blocks: (0,1) and (2,3) with two twiddles,
+/// then (0,2) and (1,3) with one; the first layer's twiddles start at `off`.
+#[inline]
+#[target_feature(enable = "avx2")]
+fn inv_pass4(a: &mut [u64], i0: usize, off: usize, blocks: usize, t: usize, tb: &Tables, m: Q) {
+    let tw = |k: usize| Twiddle::splat(tb.inv[k], tb.inv_shoup[k]);
+    for (i, block) in a.chunks_exact_mut(4 * t).enumerate() {
+        let g = i0 + i;
+        let (w1, w2, w3) = (tw(off + 2 * g), tw(off + 2 * g + 1), tw(off + blocks + g));
+        for [x0, x1, x2, x3] in quarters(block) {
+            let (v0, v1) = gs(load(x0), load(x1), w1, m);
+            let (v2, v3) = gs(load(x2), load(x3), w2, m);
+            let (v0, v2) = gs(v0, v2, w3, m);
+            let (v1, v3) = gs(v1, v3, w3, m);
+            store(x0, v0);
+            store(x1, v1);
+            store(x2, v2);
+            store(x3, v3);
         }
     }
 }

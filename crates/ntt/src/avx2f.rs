@@ -20,6 +20,7 @@
 
 use std::arch::x86_64::*;
 
+use crate::avx2::{first4, pairs, quarters, vectors};
 use crate::scalar::Finish;
 use crate::tables::Tables;
 
@@ -165,11 +166,6 @@ impl F {
     }
 }
 
-/// `a` as consecutive pairs of 4-word vectors (`a.len()` is a multiple of 8).
-fn pairs(a: &mut [u64]) -> &mut [[[u64; 4]; 2]] {
-    a.as_chunks_mut::<4>().0.as_chunks_mut::<2>().0
-}
-
 #[inline]
 #[target_feature(enable = "avx2,fma")]
 fn load(s: &[u64; 4]) -> __m256d {
@@ -204,6 +200,10 @@ fn store_words(s: &mut [u64; 4], v: __m256i) {
     unsafe { _mm256_storeu_si256(s.as_mut_ptr().cast(), v) }
 }
 
+/// Words per tile: once blocks are this small, all their remaining layers run before the
+/// next tile is touched, so they stay in the L1 cache (16 KiB of data).
+const TILE: usize = 1 << 11;
+
 /// Forward transform for `q < 2^50`; same contract as [`crate::scalar::forward`] with inputs
 /// below `q`.
 #[target_feature(enable = "avx2,fma")]
@@ -211,43 +211,94 @@ pub(crate) fn forward(tb: &Tables, ft: &FloatTables, a: &mut [u64], finish: Fini
     let n = tb.n;
     assert_eq!(a.len(), n);
     let f = F::new(tb.q());
-    // First layer, converting words to doubles on the way.
-    {
-        let w = _mm256_set1_pd(ft.fwd[1]);
-        let wq = _mm256_set1_pd(ft.fwd_q[1]);
-        let (xs, ys) = a.split_at_mut(n / 2);
-        let (xs, _) = xs.as_chunks_mut::<4>();
-        let (ys, _) = ys.as_chunks_mut::<4>();
-        for (x, y) in xs.iter_mut().zip(ys.iter_mut()) {
-            let xv = f.int_to_f64(load_words(x));
-            let yv = f.int_to_f64(load_words(y));
-            let (u, v) = f.ct(xv, yv, w, wq);
-            store(x, u);
-            store(y, v);
+    let tile = n.min(TILE);
+    let mut blocks = 1;
+    let mut t = n / 2;
+    let mut first = true;
+    // Breadth-first while the blocks are larger than a tile.
+    while 2 * t > tile {
+        if first {
+            fwd_pass4::<true>(a, 0, blocks, t, ft, f);
+            first = false;
+        } else {
+            fwd_pass4::<false>(a, 0, blocks, t, ft, f);
         }
+        blocks *= 4;
+        t /= 4;
     }
-    let mut blocks = 2;
-    let mut t = n / 4;
-    while t >= 4 {
-        let w = &ft.fwd[blocks..2 * blocks];
-        let wq = &ft.fwd_q[blocks..2 * blocks];
-        for ((block, &w), &wq) in a.chunks_exact_mut(2 * t).zip(w).zip(wq) {
-            let (w, wq) = (_mm256_set1_pd(w), _mm256_set1_pd(wq));
-            let (xs, ys) = block.split_at_mut(t);
-            let (xs, _) = xs.as_chunks_mut::<4>();
-            let (ys, _) = ys.as_chunks_mut::<4>();
-            for (x, y) in xs.iter_mut().zip(ys.iter_mut()) {
+    for (s, sub) in a.chunks_exact_mut(tile).enumerate() {
+        let (mut blocks, mut t) = (blocks, t);
+        if first {
+            // Small transforms: the first pass converts.
+            fwd_pass4::<true>(sub, 0, blocks, t, ft, f);
+            blocks *= 4;
+            t /= 4;
+        }
+        while t >= 8 {
+            fwd_pass4::<false>(sub, s * tile / (2 * t), blocks, t, ft, f);
+            blocks *= 4;
+            t /= 4;
+        }
+        if t == 4 {
+            let i0 = s * tile / 8;
+            for (i, block) in sub.chunks_exact_mut(8).enumerate() {
+                let k = blocks + i0 + i;
+                let (w, wq) = (_mm256_set1_pd(ft.fwd[k]), _mm256_set1_pd(ft.fwd_q[k]));
+                let (xs, ys) = block.split_at_mut(4);
+                let (x, y) = (first4(xs), first4(ys));
                 let (u, v) = f.ct(load(x), load(y), w, wq);
                 store(x, u);
                 store(y, v);
             }
         }
-        blocks *= 2;
-        t /= 2;
+        fwd_tail(sub, s * tile / 2, ft, f, finish);
     }
-    // Distance 2: 128-bit halves hold x and y.
-    let (w, _) = ft.fwd_d2.as_chunks::<4>();
-    let (wq, _) = ft.fwd_d2_q.as_chunks::<4>();
+}
+
+/// Forward layers with `blocks` and `2 * blocks` blocks (distances `t` and `t/2`, `t >= 8`)
+/// on `a`, which starts at block `i0` of the first of them. `CONVERT`: `a` holds words.
+#[inline]
+#[target_feature(enable = "avx2,fma")]
+fn fwd_pass4<const CONVERT: bool>(
+    a: &mut [u64],
+    i0: usize,
+    blocks: usize,
+    t: usize,
+    ft: &FloatTables,
+    f: F,
+) {
+    let tw = |k: usize| (_mm256_set1_pd(ft.fwd[k]), _mm256_set1_pd(ft.fwd_q[k]));
+    for (i, block) in a.chunks_exact_mut(2 * t).enumerate() {
+        let k = blocks + i0 + i;
+        let ((w1, q1), (w2, q2), (w3, q3)) = (tw(k), tw(2 * k), tw(2 * k + 1));
+        for [x0, x1, x2, x3] in quarters(block) {
+            let ld = |x: &[u64; 4]| {
+                if CONVERT {
+                    f.int_to_f64(load_words(x))
+                } else {
+                    load(x)
+                }
+            };
+            let (v0, v2) = f.ct(ld(x0), ld(x2), w1, q1);
+            let (v1, v3) = f.ct(ld(x1), ld(x3), w1, q1);
+            let (v0, v1) = f.ct(v0, v1, w2, q2);
+            let (v2, v3) = f.ct(v2, v3, w3, q3);
+            store(x0, v0);
+            store(x1, v1);
+            store(x2, v2);
+            store(x3, v3);
+        }
+    }
+}
+
+/// The layers of distance 2 and 1 on `a`, whose twiddles start at `k0` in the lane-ordered
+/// tables; the last one makes canonical residues and converts them back to words.
+#[inline]
+#[target_feature(enable = "avx2,fma")]
+fn fwd_tail(a: &mut [u64], k0: usize, ft: &FloatTables, f: F, finish: Finish) {
+    let len = a.len() / 2;
+    let (w, _) = ft.fwd_d2[k0..k0 + len].as_chunks::<4>();
+    let (wq, _) = ft.fwd_d2_q[k0..k0 + len].as_chunks::<4>();
     for (([c0, c1], w), wq) in pairs(a).iter_mut().zip(w).zip(wq) {
         let (v0, v1) = (load(c0), load(c1));
         let x = _mm256_permute2f128_pd::<0x20>(v0, v1);
@@ -256,9 +307,8 @@ pub(crate) fn forward(tb: &Tables, ft: &FloatTables, a: &mut [u64], finish: Fini
         store(c0, _mm256_permute2f128_pd::<0x20>(x, y));
         store(c1, _mm256_permute2f128_pd::<0x31>(x, y));
     }
-    // Distance 1, with canonical residues and conversion back to words.
-    let (w, _) = ft.fwd_d1.as_chunks::<4>();
-    let (wq, _) = ft.fwd_d1_q.as_chunks::<4>();
+    let (w, _) = ft.fwd_d1[k0..k0 + len].as_chunks::<4>();
+    let (wq, _) = ft.fwd_d1_q[k0..k0 + len].as_chunks::<4>();
     for (([c0, c1], w), wq) in pairs(a).iter_mut().zip(w).zip(wq) {
         let (v0, v1) = (load(c0), load(c1));
         let x = _mm256_unpacklo_pd(v0, v1);
@@ -285,9 +335,82 @@ pub(crate) fn inverse(tb: &Tables, ft: &FloatTables, a: &mut [u64], normalize: b
     let n = tb.n;
     assert_eq!(a.len(), n);
     let f = F::new(tb.q());
-    // Distance 1, converting words to doubles on the way.
-    let (w, _) = ft.inv_d1.as_chunks::<4>();
-    let (wq, _) = ft.inv_d1_q.as_chunks::<4>();
+    let tile = n.min(TILE);
+    // Tiles first: distances 1 and 2, then pairs of layers while the groups of four
+    // quarter-blocks fit in a tile (never the last layer, which runs below).
+    let mut off = n / 2 + n / 4;
+    let mut blocks = n / 8;
+    let mut t = 4;
+    for (s, sub) in a.chunks_exact_mut(tile).enumerate() {
+        inv_head(sub, s * tile / 2, ft, f);
+        let (mut off, mut blocks, mut t) = (off, blocks, t);
+        while blocks > 2 && 4 * t <= tile {
+            inv_pass4(sub, s * tile / (4 * t), off, blocks, t, ft, f);
+            off += blocks + blocks / 2;
+            blocks /= 4;
+            t *= 4;
+        }
+    }
+    while blocks > 2 && 4 * t <= tile {
+        off += blocks + blocks / 2;
+        blocks /= 4;
+        t *= 4;
+    }
+    while blocks > 2 {
+        inv_pass4(a, 0, off, blocks, t, ft, f);
+        off += blocks + blocks / 2;
+        blocks /= 4;
+        t *= 4;
+    }
+    // The last layer, with the 1/N, canonical residues and conversion back to words; fused
+    // with the layer before it when there is one.
+    let qf = tb.q() as f64;
+    let (cw, dw) = if normalize {
+        (tb.n_inv, tb.last_inv)
+    } else {
+        (tb.modulus.reduce(1), tb.inv[n - 2])
+    };
+    let (c, cq) = (_mm256_set1_pd(cw as f64), _mm256_set1_pd(cw as f64 / qf));
+    let (d, dq) = (_mm256_set1_pd(dw as f64), _mm256_set1_pd(dw as f64 / qf));
+    let last = |u: __m256d, v: __m256d| {
+        let s = f.canon(f.mul(_mm256_add_pd(u, v), c, cq));
+        let dd = f.canon(f.mul(_mm256_sub_pd(u, v), d, dq));
+        (f.f64_to_int(s), f.f64_to_int(dd))
+    };
+    if blocks == 2 {
+        let (w1, q1) = (_mm256_set1_pd(ft.inv[off]), _mm256_set1_pd(ft.inv_q[off]));
+        let (w2, q2) = (
+            _mm256_set1_pd(ft.inv[off + 1]),
+            _mm256_set1_pd(ft.inv_q[off + 1]),
+        );
+        for [x0, x1, x2, x3] in quarters(a) {
+            let (v0, v1) = f.gs(load(x0), load(x1), w1, q1);
+            let (v2, v3) = f.gs(load(x2), load(x3), w2, q2);
+            let (v0, v2) = last(v0, v2);
+            let (v1, v3) = last(v1, v3);
+            store_words(x0, v0);
+            store_words(x1, v1);
+            store_words(x2, v2);
+            store_words(x3, v3);
+        }
+    } else {
+        let (xs, ys) = a.split_at_mut(n / 2);
+        for (x, y) in vectors(xs).zip(vectors(ys)) {
+            let (u, v) = last(load(x), load(y));
+            store_words(x, u);
+            store_words(y, v);
+        }
+    }
+}
+
+/// Inverse layers of distance 1 and 2 on `a` (words in), twiddles from `k0` in the
+/// lane-ordered tables.
+#[inline]
+#[target_feature(enable = "avx2,fma")]
+fn inv_head(a: &mut [u64], k0: usize, ft: &FloatTables, f: F) {
+    let len = a.len() / 2;
+    let (w, _) = ft.inv_d1[k0..k0 + len].as_chunks::<4>();
+    let (wq, _) = ft.inv_d1_q[k0..k0 + len].as_chunks::<4>();
     for (([c0, c1], w), wq) in pairs(a).iter_mut().zip(w).zip(wq) {
         let (v0, v1) = (load_words(c0), load_words(c1));
         let x = f.int_to_f64(_mm256_unpacklo_epi64(v0, v1));
@@ -296,9 +419,8 @@ pub(crate) fn inverse(tb: &Tables, ft: &FloatTables, a: &mut [u64], normalize: b
         store(c0, _mm256_unpacklo_pd(x, y));
         store(c1, _mm256_unpackhi_pd(x, y));
     }
-    // Distance 2.
-    let (w, _) = ft.inv_d2.as_chunks::<4>();
-    let (wq, _) = ft.inv_d2_q.as_chunks::<4>();
+    let (w, _) = ft.inv_d2[k0..k0 + len].as_chunks::<4>();
+    let (wq, _) = ft.inv_d2_q[k0..k0 + len].as_chunks::<4>();
     for (([c0, c1], w), wq) in pairs(a).iter_mut().zip(w).zip(wq) {
         let (v0, v1) = (load(c0), load(c1));
         let x = _mm256_permute2f128_pd::<0x20>(v0, v1);
@@ -307,44 +429,36 @@ pub(crate) fn inverse(tb: &Tables, ft: &FloatTables, a: &mut [u64], normalize: b
         store(c0, _mm256_permute2f128_pd::<0x20>(x, y));
         store(c1, _mm256_permute2f128_pd::<0x31>(x, y));
     }
-    let mut off = n / 2 + n / 4;
-    let mut blocks = n / 8;
-    let mut t = 4;
-    while blocks > 1 {
-        let w = &ft.inv[off..off + blocks];
-        let wq = &ft.inv_q[off..off + blocks];
-        for ((block, &w), &wq) in a.chunks_exact_mut(2 * t).zip(w).zip(wq) {
-            let (w, wq) = (_mm256_set1_pd(w), _mm256_set1_pd(wq));
-            let (xs, ys) = block.split_at_mut(t);
-            let (xs, _) = xs.as_chunks_mut::<4>();
-            let (ys, _) = ys.as_chunks_mut::<4>();
-            for (x, y) in xs.iter_mut().zip(ys.iter_mut()) {
-                let (u, v) = f.gs(load(x), load(y), w, wq);
-                store(x, u);
-                store(y, v);
-            }
+}
+
+/// Inverse layers with `blocks` and `blocks / 2` blocks (distances `t` and `2t`) on `a`,
+/// which starts at group `i0` of four quarter-blocks; the first layer's twiddles start at
+/// `off` in the inverse table.
+#[inline]
+#[target_feature(enable = "avx2,fma")]
+fn inv_pass4(
+    a: &mut [u64],
+    i0: usize,
+    off: usize,
+    blocks: usize,
+    t: usize,
+    ft: &FloatTables,
+    f: F,
+) {
+    let tw = |k: usize| (_mm256_set1_pd(ft.inv[k]), _mm256_set1_pd(ft.inv_q[k]));
+    for (i, block) in a.chunks_exact_mut(4 * t).enumerate() {
+        let g = i0 + i;
+        let ((w1, q1), (w2, q2), (w3, q3)) =
+            (tw(off + 2 * g), tw(off + 2 * g + 1), tw(off + blocks + g));
+        for [x0, x1, x2, x3] in quarters(block) {
+            let (v0, v1) = f.gs(load(x0), load(x1), w1, q1);
+            let (v2, v3) = f.gs(load(x2), load(x3), w2, q2);
+            let (v0, v2) = f.gs(v0, v2, w3, q3);
+            let (v1, v3) = f.gs(v1, v3, w3, q3);
+            store(x0, v0);
+            store(x1, v1);
+            store(x2, v2);
+            store(x3, v3);
         }
-        off += blocks;
-        blocks /= 2;
-        t *= 2;
-    }
-    // Last layer, with the 1/N, canonical residues and conversion back to words.
-    let (xs, ys) = a.split_at_mut(n / 2);
-    let (xs, _) = xs.as_chunks_mut::<4>();
-    let (ys, _) = ys.as_chunks_mut::<4>();
-    let qf = tb.q() as f64;
-    let (cw, dw) = if normalize {
-        (tb.n_inv, tb.last_inv)
-    } else {
-        (1, tb.inv[off])
-    };
-    let (c, cq) = (_mm256_set1_pd(cw as f64), _mm256_set1_pd(cw as f64 / qf));
-    let (d, dq) = (_mm256_set1_pd(dw as f64), _mm256_set1_pd(dw as f64 / qf));
-    for (x, y) in xs.iter_mut().zip(ys.iter_mut()) {
-        let (u, v) = (load(x), load(y));
-        let s = f.canon(f.mul(_mm256_add_pd(u, v), c, cq));
-        let dd = f.canon(f.mul(_mm256_sub_pd(u, v), d, dq));
-        store_words(x, f.f64_to_int(s));
-        store_words(y, f.f64_to_int(dd));
     }
 }
