@@ -1,0 +1,20 @@
+//! Training data and plaintext references for Blindfold's encrypted training pipelines.
+//!
+//! * [`data`]: MNIST IDX files (raw or gzip), Chiang's RegNetX-400MF feature CSVs and MNIST
+//!   test CSV, strict validation with errors naming the file and the problem, locating the
+//!   data directory (`BLINDFOLD_DATA`), an opt-in verified download of MNIST (feature
+//!   `download`), and the shared preprocessing (scaling, 2x2 downsampling, bias column,
+//!   power-of-two padding, one-hot labels).
+//! * [`reference`]: float64 references without encryption: Chiang's multiclass logistic
+//!   regression head trained with the quadratic gradient and Kim et al.'s NAG (exact or
+//!   polynomial sigmoid), and Nandakumar et al.'s fully connected network trained by
+//!   mini-batch SGD with a polynomial sigmoid, in floating or fixed point.
+//!
+//! The encrypted pipelines will be written on top of these, generic over a slot algebra, so
+//! that their plaintext mirror can be compared with the references here.
+
+pub mod data;
+mod matrix;
+pub mod reference;
+
+pub use matrix::{Matrix, ShapeError};
