@@ -14,83 +14,7 @@
 use std::arch::x86_64::*;
 
 use crate::scalar::Finish;
-use crate::tables::Tables;
-
-/// Tables of the AVX2 kernels: the integer one, or the floating-point one for `q < 2^50`.
-pub(crate) enum Avx2Tables {
-    Int(IntTables),
-    Float(crate::avx2f::FloatTables),
-}
-
-impl Avx2Tables {
-    pub(crate) fn new(tb: &Tables) -> Self {
-        let n = tb.n;
-        let fwd_d1 = layout_d1(&tb.fwd[n / 2..n]);
-        let fwd_d2 = layout_d2(&tb.fwd[n / 4..n / 2]);
-        let inv_d1 = layout_d1(&tb.inv[..n / 2]);
-        let inv_d2 = layout_d2(&tb.inv[n / 2..n / 2 + n / 4]);
-        if tb.q() < crate::avx2f::MAX_Q {
-            return Self::Float(crate::avx2f::FloatTables::new(
-                tb, &fwd_d2, &fwd_d1, &inv_d1, &inv_d2,
-            ));
-        }
-        let sh = |t: &[u64]| -> Box<[u64]> { t.iter().map(|&w| tb.modulus.shoup(w)).collect() };
-        Self::Int(IntTables {
-            fwd_d1_shoup: sh(&fwd_d1),
-            fwd_d1,
-            fwd_d2_shoup: sh(&fwd_d2),
-            fwd_d2,
-            inv_d1_shoup: sh(&inv_d1),
-            inv_d1,
-            inv_d2_shoup: sh(&inv_d2),
-            inv_d2,
-        })
-    }
-}
-
-/// Twiddles of the layer of distance 1 in groups of 4 as `[w0 w2 w1 w3]`: the order in which
-/// unpacking two vectors `[x0 y0 x1 y1]`, `[x2 y2 x3 y3]` presents the blocks.
-fn layout_d1(t: &[u64]) -> Box<[u64]> {
-    t.chunks_exact(4)
-        .flat_map(|c| [c[0], c[2], c[1], c[3]])
-        .collect()
-}
-
-/// Twiddles of the layer of distance 2, each twice: `[w0 w0 w1 w1]`.
-fn layout_d2(t: &[u64]) -> Box<[u64]> {
-    t.iter().flat_map(|&w| [w, w]).collect()
-}
-
-/// Lane layouts of the integer kernel for the two layers of distance below 4 (the wider
-/// layers broadcast one twiddle and read the common tables).
-pub(crate) struct IntTables {
-    fwd_d2: Box<[u64]>,
-    fwd_d2_shoup: Box<[u64]>,
-    fwd_d1: Box<[u64]>,
-    fwd_d1_shoup: Box<[u64]>,
-    inv_d1: Box<[u64]>,
-    inv_d1_shoup: Box<[u64]>,
-    inv_d2: Box<[u64]>,
-    inv_d2_shoup: Box<[u64]>,
-}
-
-/// Forward transform with the kernel matching the tables.
-#[target_feature(enable = "avx2,fma")]
-pub(crate) fn forward(tb: &Tables, at: &Avx2Tables, a: &mut [u64], finish: Finish) {
-    match at {
-        Avx2Tables::Int(it) => forward_int(tb, it, a, finish),
-        Avx2Tables::Float(ft) => crate::avx2f::forward(tb, ft, a, finish),
-    }
-}
-
-/// Inverse transform with the kernel matching the tables.
-#[target_feature(enable = "avx2,fma")]
-pub(crate) fn inverse(tb: &Tables, at: &Avx2Tables, a: &mut [u64], normalize: bool) {
-    match at {
-        Avx2Tables::Int(it) => inverse_int(tb, it, a, normalize),
-        Avx2Tables::Float(ft) => crate::avx2f::inverse(tb, ft, a, normalize),
-    }
-}
+use crate::tables::{ShoupTables, Tables};
 
 /// `a` as consecutive pairs of 4-word vectors (`a.len()` is a multiple of 8).
 pub(crate) fn pairs(a: &mut [u64]) -> &mut [[[u64; 4]; 2]] {
@@ -124,6 +48,23 @@ pub(crate) fn first4(s: &mut [u64]) -> &mut [u64; 4] {
 fn load(s: &[u64; 4]) -> __m256i {
     // SAFETY: `s` is 32 readable bytes; the unaligned load has no alignment requirement.
     unsafe { _mm256_loadu_si256(s.as_ptr().cast()) }
+}
+
+/// Twiddles of 4 blocks of the distance-1 layer, `[w0 w1 w2 w3]`, in the lane order
+/// `[w0 w2 w1 w3]` in which unpacking `[x0 y0 x1 y1]`, `[x2 y2 x3 y3]` presents the blocks.
+#[inline]
+#[target_feature(enable = "avx2")]
+fn load_d1(w: &[u64; 4]) -> __m256i {
+    _mm256_permute4x64_epi64::<0b11_01_10_00>(load(w))
+}
+
+/// Twiddles of 2 blocks of the distance-2 layer as `[w0 w0 w1 w1]`.
+#[inline]
+#[target_feature(enable = "avx2")]
+fn load_d2(w: &[u64; 2]) -> __m256i {
+    // SAFETY: `w` is 16 readable bytes; the unaligned load has no alignment requirement.
+    let v = unsafe { _mm_loadu_si128(w.as_ptr().cast()) };
+    _mm256_permute4x64_epi64::<0b01_01_00_00>(_mm256_castsi128_si256(v))
 }
 
 #[inline]
@@ -252,7 +193,7 @@ const TILE: usize = 1 << 11;
 
 /// Forward transform; same contract as [`crate::scalar::forward`].
 #[target_feature(enable = "avx2")]
-fn forward_int(tb: &Tables, it: &IntTables, a: &mut [u64], finish: Finish) {
+pub(crate) fn forward(tb: &Tables, st: &ShoupTables, a: &mut [u64], finish: Finish) {
     let n = tb.n;
     assert_eq!(a.len(), n);
     let m = Q::new(tb.q());
@@ -261,14 +202,14 @@ fn forward_int(tb: &Tables, it: &IntTables, a: &mut [u64], finish: Finish) {
     let mut t = n / 2;
     // Breadth-first while the blocks are larger than a tile, then tile by tile.
     while 2 * t > tile {
-        fwd_pass4(a, 0, blocks, t, tb, m);
+        fwd_pass4(a, 0, blocks, t, st, m);
         blocks *= 4;
         t /= 4;
     }
     for (s, sub) in a.chunks_exact_mut(tile).enumerate() {
         let (mut blocks, mut t) = (blocks, t);
         while t >= 8 {
-            fwd_pass4(sub, s * tile / (2 * t), blocks, t, tb, m);
+            fwd_pass4(sub, s * tile / (2 * t), blocks, t, st, m);
             blocks *= 4;
             t /= 4;
         }
@@ -276,7 +217,7 @@ fn forward_int(tb: &Tables, it: &IntTables, a: &mut [u64], finish: Finish) {
             let i0 = s * tile / 8;
             for (i, block) in sub.chunks_exact_mut(8).enumerate() {
                 let k = blocks + i0 + i;
-                let tw = Twiddle::splat(tb.fwd[k], tb.fwd_shoup[k]);
+                let tw = Twiddle::splat(st.fwd[k], st.fwd_shoup[k]);
                 let (xs, ys) = block.split_at_mut(4);
                 let (x, y) = (first4(xs), first4(ys));
                 let (u, v) = ct(load(x), load(y), tw, m);
@@ -284,7 +225,7 @@ fn forward_int(tb: &Tables, it: &IntTables, a: &mut [u64], finish: Finish) {
                 store(y, v);
             }
         }
-        fwd_tail(sub, s * tile / 2, it, m, finish);
+        fwd_tail(sub, s * tile, tb.n, st, m, finish);
     }
 }
 
@@ -293,8 +234,8 @@ fn forward_int(tb: &Tables, it: &IntTables, a: &mut [u64], finish: Finish) {
 /// `t/2` go through (0,2), (1,3) with one twiddle, then (0,1) and (2,3) with two.
 #[inline]
 #[target_feature(enable = "avx2")]
-fn fwd_pass4(a: &mut [u64], i0: usize, blocks: usize, t: usize, tb: &Tables, m: Q) {
-    let tw = |k: usize| Twiddle::splat(tb.fwd[k], tb.fwd_shoup[k]);
+fn fwd_pass4(a: &mut [u64], i0: usize, blocks: usize, t: usize, st: &ShoupTables, m: Q) {
+    let tw = |k: usize| Twiddle::splat(st.fwd[k], st.fwd_shoup[k]);
     for (i, block) in a.chunks_exact_mut(2 * t).enumerate() {
         let k = blocks + i0 + i;
         let (w1, w2, w3) = (tw(k), tw(2 * k), tw(2 * k + 1));
@@ -311,26 +252,28 @@ fn fwd_pass4(a: &mut [u64], i0: usize, blocks: usize, t: usize, tb: &Tables, m: 
     }
 }
 
-/// The layers of distance 2 and 1 on `a`, whose twiddles start at `k0` in the lane-ordered
-/// tables; the last one is fused with the final reduction.
+/// The layers of distance 2 and 1 on `a`, which starts at word `o` of the transform of
+/// size `n`; the last one is fused with the final reduction.
 #[inline]
 #[target_feature(enable = "avx2")]
-fn fwd_tail(a: &mut [u64], k0: usize, it: &IntTables, m: Q, finish: Finish) {
-    let len = a.len() / 2;
-    // Distance 2: 128-bit halves hold x and y.
-    let (w, _) = it.fwd_d2[k0..k0 + len].as_chunks::<4>();
-    let (ws, _) = it.fwd_d2_shoup[k0..k0 + len].as_chunks::<4>();
+fn fwd_tail(a: &mut [u64], o: usize, n: usize, st: &ShoupTables, m: Q, finish: Finish) {
+    let len = a.len();
+    // Distance 2: 128-bit halves hold x and y; one twiddle per half.
+    let k = n / 4 + o / 4;
+    let (w, _) = st.fwd[k..k + len / 4].as_chunks::<2>();
+    let (ws, _) = st.fwd_shoup[k..k + len / 4].as_chunks::<2>();
     for (([c0, c1], w), ws) in pairs(a).iter_mut().zip(w).zip(ws) {
         let (v0, v1) = (load(c0), load(c1));
         let x = _mm256_permute2x128_si256::<0x20>(v0, v1);
         let y = _mm256_permute2x128_si256::<0x31>(v0, v1);
-        let (x, y) = ct(x, y, Twiddle::from_vectors(load(w), load(ws)), m);
+        let (x, y) = ct(x, y, Twiddle::from_vectors(load_d2(w), load_d2(ws)), m);
         store(c0, _mm256_permute2x128_si256::<0x20>(x, y));
         store(c1, _mm256_permute2x128_si256::<0x31>(x, y));
     }
     // Distance 1: x and y interleave word by word.
-    let (w, _) = it.fwd_d1[k0..k0 + len].as_chunks::<4>();
-    let (ws, _) = it.fwd_d1_shoup[k0..k0 + len].as_chunks::<4>();
+    let k = n / 2 + o / 2;
+    let (w, _) = st.fwd[k..k + len / 2].as_chunks::<4>();
+    let (ws, _) = st.fwd_shoup[k..k + len / 2].as_chunks::<4>();
     for (([c0, c1], w), ws) in pairs(a).iter_mut().zip(w).zip(ws) {
         let (v0, v1) = (load(c0), load(c1));
         let x = _mm256_unpacklo_epi64(v0, v1);
@@ -338,7 +281,7 @@ fn fwd_tail(a: &mut [u64], k0: usize, it: &IntTables, m: Q, finish: Finish) {
         // Canonical u and v first, as in the scalar kernel.
         let u = csub(csub(x, m.two_q), m.q);
         let v = csub(
-            lazy_mul_shoup(y, Twiddle::from_vectors(load(w), load(ws)), m),
+            lazy_mul_shoup(y, Twiddle::from_vectors(load_d1(w), load_d1(ws)), m),
             m.q,
         );
         let mut x = _mm256_add_epi64(u, v);
@@ -354,7 +297,7 @@ fn fwd_tail(a: &mut [u64], k0: usize, it: &IntTables, m: Q, finish: Finish) {
 
 /// Inverse transform; same contract as [`crate::scalar::inverse`].
 #[target_feature(enable = "avx2")]
-fn inverse_int(tb: &Tables, it: &IntTables, a: &mut [u64], normalize: bool) {
+pub(crate) fn inverse(tb: &Tables, st: &ShoupTables, a: &mut [u64], normalize: bool) {
     let n = tb.n;
     assert_eq!(a.len(), n);
     let m = Q::new(tb.q());
@@ -365,10 +308,10 @@ fn inverse_int(tb: &Tables, it: &IntTables, a: &mut [u64], normalize: bool) {
     let mut blocks = n / 8;
     let mut t = 4;
     for (s, sub) in a.chunks_exact_mut(tile).enumerate() {
-        inv_head(sub, s * tile / 2, it, m);
+        inv_head(sub, s * tile, st, m);
         let (mut off, mut blocks, mut t) = (off, blocks, t);
         while blocks > 2 && 4 * t <= tile {
-            inv_pass4(sub, s * tile / (4 * t), off, blocks, t, tb, m);
+            inv_pass4(sub, s * tile / (4 * t), off, blocks, t, st, m);
             off += blocks + blocks / 2;
             blocks /= 4;
             t *= 4;
@@ -380,7 +323,7 @@ fn inverse_int(tb: &Tables, it: &IntTables, a: &mut [u64], normalize: bool) {
         t *= 4;
     }
     while blocks > 2 {
-        inv_pass4(a, 0, off, blocks, t, tb, m);
+        inv_pass4(a, 0, off, blocks, t, st, m);
         off += blocks + blocks / 2;
         blocks /= 4;
         t *= 4;
@@ -396,7 +339,7 @@ fn inverse_int(tb: &Tables, it: &IntTables, a: &mut [u64], normalize: bool) {
         let one = tb.modulus.reduce(1);
         (
             Twiddle::splat(one, tb.modulus.shoup(one)),
-            Twiddle::splat(tb.inv[n - 2], tb.inv_shoup[n - 2]),
+            Twiddle::splat(tb.last_w, tb.last_w_shoup),
         )
     };
     let last = |u: __m256i, v: __m256i| {
@@ -408,8 +351,8 @@ fn inverse_int(tb: &Tables, it: &IntTables, a: &mut [u64], normalize: bool) {
         )
     };
     if blocks == 2 {
-        let w1 = Twiddle::splat(tb.inv[off], tb.inv_shoup[off]);
-        let w2 = Twiddle::splat(tb.inv[off + 1], tb.inv_shoup[off + 1]);
+        let w1 = Twiddle::splat(st.inv[off], st.inv_shoup[off]);
+        let w2 = Twiddle::splat(st.inv[off + 1], st.inv_shoup[off + 1]);
         for [x0, x1, x2, x3] in quarters(a) {
             let (v0, v1) = gs(load(x0), load(x1), w1, m);
             let (v2, v3) = gs(load(x2), load(x3), w2, m);
@@ -430,28 +373,30 @@ fn inverse_int(tb: &Tables, it: &IntTables, a: &mut [u64], normalize: bool) {
     }
 }
 
-/// Inverse layers of distance 1 and 2 on `a`, twiddles from `k0` in the lane-ordered tables.
+/// Inverse layers of distance 1 and 2 on `a`, which starts at word `o`.
 #[inline]
 #[target_feature(enable = "avx2")]
-fn inv_head(a: &mut [u64], k0: usize, it: &IntTables, m: Q) {
-    let len = a.len() / 2;
-    let (w, _) = it.inv_d1[k0..k0 + len].as_chunks::<4>();
-    let (ws, _) = it.inv_d1_shoup[k0..k0 + len].as_chunks::<4>();
+fn inv_head(a: &mut [u64], o: usize, st: &ShoupTables, m: Q) {
+    let (len, n) = (a.len(), st.inv.len());
+    let k = o / 2;
+    let (w, _) = st.inv[k..k + len / 2].as_chunks::<4>();
+    let (ws, _) = st.inv_shoup[k..k + len / 2].as_chunks::<4>();
     for (([c0, c1], w), ws) in pairs(a).iter_mut().zip(w).zip(ws) {
         let (v0, v1) = (load(c0), load(c1));
         let x = _mm256_unpacklo_epi64(v0, v1);
         let y = _mm256_unpackhi_epi64(v0, v1);
-        let (x, y) = gs(x, y, Twiddle::from_vectors(load(w), load(ws)), m);
+        let (x, y) = gs(x, y, Twiddle::from_vectors(load_d1(w), load_d1(ws)), m);
         store(c0, _mm256_unpacklo_epi64(x, y));
         store(c1, _mm256_unpackhi_epi64(x, y));
     }
-    let (w, _) = it.inv_d2[k0..k0 + len].as_chunks::<4>();
-    let (ws, _) = it.inv_d2_shoup[k0..k0 + len].as_chunks::<4>();
+    let k = n / 2 + o / 4;
+    let (w, _) = st.inv[k..k + len / 4].as_chunks::<2>();
+    let (ws, _) = st.inv_shoup[k..k + len / 4].as_chunks::<2>();
     for (([c0, c1], w), ws) in pairs(a).iter_mut().zip(w).zip(ws) {
         let (v0, v1) = (load(c0), load(c1));
         let x = _mm256_permute2x128_si256::<0x20>(v0, v1);
         let y = _mm256_permute2x128_si256::<0x31>(v0, v1);
-        let (x, y) = gs(x, y, Twiddle::from_vectors(load(w), load(ws)), m);
+        let (x, y) = gs(x, y, Twiddle::from_vectors(load_d2(w), load_d2(ws)), m);
         store(c0, _mm256_permute2x128_si256::<0x20>(x, y));
         store(c1, _mm256_permute2x128_si256::<0x31>(x, y));
     }
@@ -462,8 +407,16 @@ fn inv_head(a: &mut [u64], k0: usize, it: &IntTables, m: Q) {
 /// then (0,2) and (1,3) with one; the first layer's twiddles start at `off`.
 #[inline]
 #[target_feature(enable = "avx2")]
-fn inv_pass4(a: &mut [u64], i0: usize, off: usize, blocks: usize, t: usize, tb: &Tables, m: Q) {
-    let tw = |k: usize| Twiddle::splat(tb.inv[k], tb.inv_shoup[k]);
+fn inv_pass4(
+    a: &mut [u64],
+    i0: usize,
+    off: usize,
+    blocks: usize,
+    t: usize,
+    st: &ShoupTables,
+    m: Q,
+) {
+    let tw = |k: usize| Twiddle::splat(st.inv[k], st.inv_shoup[k]);
     for (i, block) in a.chunks_exact_mut(4 * t).enumerate() {
         let g = i0 + i;
         let (w1, w2, w3) = (tw(off + 2 * g), tw(off + 2 * g + 1), tw(off + blocks + g));

@@ -33,47 +33,26 @@ const ROUND: f64 = 6_755_399_441_055_744.0;
 const TWO52: f64 = 4_503_599_627_370_496.0;
 const TWO52_BITS: i64 = 0x4330_0000_0000_0000;
 
-/// Twiddles as doubles: `w` and `w / q`, in the layouts of the integer kernel.
+/// Twiddles as doubles, `w` and `w / q`, in the layouts of the word tables
+/// (`crate::tables::ShoupTables`).
 pub(crate) struct FloatTables {
     fwd: Box<[f64]>,
     fwd_q: Box<[f64]>,
-    fwd_d2: Box<[f64]>,
-    fwd_d2_q: Box<[f64]>,
-    fwd_d1: Box<[f64]>,
-    fwd_d1_q: Box<[f64]>,
     inv: Box<[f64]>,
     inv_q: Box<[f64]>,
-    inv_d1: Box<[f64]>,
-    inv_d1_q: Box<[f64]>,
-    inv_d2: Box<[f64]>,
-    inv_d2_q: Box<[f64]>,
 }
 
 impl FloatTables {
-    pub(crate) fn new(
-        tb: &Tables,
-        fwd_d2: &[u64],
-        fwd_d1: &[u64],
-        inv_d1: &[u64],
-        inv_d2: &[u64],
-    ) -> Self {
-        let qf = tb.q() as f64;
+    pub(crate) fn new(q: u64, fwd: &[u64], inv: &[u64]) -> Self {
+        let qf = q as f64;
         let f = |t: &[u64]| -> Box<[f64]> { t.iter().map(|&w| w as f64).collect() };
         // Both operands are exact, so the division is correctly rounded.
         let fq = |t: &[u64]| -> Box<[f64]> { t.iter().map(|&w| w as f64 / qf).collect() };
         Self {
-            fwd: f(&tb.fwd),
-            fwd_q: fq(&tb.fwd),
-            fwd_d2: f(fwd_d2),
-            fwd_d2_q: fq(fwd_d2),
-            fwd_d1: f(fwd_d1),
-            fwd_d1_q: fq(fwd_d1),
-            inv: f(&tb.inv),
-            inv_q: fq(&tb.inv),
-            inv_d1: f(inv_d1),
-            inv_d1_q: fq(inv_d1),
-            inv_d2: f(inv_d2),
-            inv_d2_q: fq(inv_d2),
+            fwd: f(fwd),
+            fwd_q: fq(fwd),
+            inv: f(inv),
+            inv_q: fq(inv),
         }
     }
 }
@@ -180,11 +159,23 @@ fn load_words(s: &[u64; 4]) -> __m256i {
     unsafe { _mm256_loadu_si256(s.as_ptr().cast()) }
 }
 
+/// Twiddles of 4 blocks of the distance-1 layer in lane order `[w0 w2 w1 w3]` (see
+/// `crate::avx2::load_d1`).
 #[inline]
 #[target_feature(enable = "avx2,fma")]
-fn load_f(s: &[f64; 4]) -> __m256d {
-    // SAFETY: `s` is 32 readable bytes; the unaligned load has no alignment requirement.
-    unsafe { _mm256_loadu_pd(s.as_ptr()) }
+fn load_d1(w: &[f64; 4]) -> __m256d {
+    // SAFETY: `w` is 32 readable bytes; the unaligned load has no alignment requirement.
+    let v = unsafe { _mm256_loadu_pd(w.as_ptr()) };
+    _mm256_permute4x64_pd::<0b11_01_10_00>(v)
+}
+
+/// Twiddles of 2 blocks of the distance-2 layer as `[w0 w0 w1 w1]`.
+#[inline]
+#[target_feature(enable = "avx2,fma")]
+fn load_d2(w: &[f64; 2]) -> __m256d {
+    // SAFETY: `w` is 16 readable bytes; the unaligned load has no alignment requirement.
+    let v = unsafe { _mm_loadu_pd(w.as_ptr()) };
+    _mm256_permute4x64_pd::<0b01_01_00_00>(_mm256_castpd128_pd256(v))
 }
 
 #[inline]
@@ -251,7 +242,7 @@ pub(crate) fn forward(tb: &Tables, ft: &FloatTables, a: &mut [u64], finish: Fini
                 store(y, v);
             }
         }
-        fwd_tail(sub, s * tile / 2, ft, f, finish);
+        fwd_tail(sub, s * tile, n, ft, f, finish);
     }
 }
 
@@ -291,30 +282,32 @@ fn fwd_pass4<const CONVERT: bool>(
     }
 }
 
-/// The layers of distance 2 and 1 on `a`, whose twiddles start at `k0` in the lane-ordered
-/// tables; the last one makes canonical residues and converts them back to words.
+/// The layers of distance 2 and 1 on `a`, which starts at word `o` of the transform of
+/// size `n`; the last one makes canonical residues and converts them back to words.
 #[inline]
 #[target_feature(enable = "avx2,fma")]
-fn fwd_tail(a: &mut [u64], k0: usize, ft: &FloatTables, f: F, finish: Finish) {
-    let len = a.len() / 2;
-    let (w, _) = ft.fwd_d2[k0..k0 + len].as_chunks::<4>();
-    let (wq, _) = ft.fwd_d2_q[k0..k0 + len].as_chunks::<4>();
+fn fwd_tail(a: &mut [u64], o: usize, n: usize, ft: &FloatTables, f: F, finish: Finish) {
+    let len = a.len();
+    let k = n / 4 + o / 4;
+    let (w, _) = ft.fwd[k..k + len / 4].as_chunks::<2>();
+    let (wq, _) = ft.fwd_q[k..k + len / 4].as_chunks::<2>();
     for (([c0, c1], w), wq) in pairs(a).iter_mut().zip(w).zip(wq) {
         let (v0, v1) = (load(c0), load(c1));
         let x = _mm256_permute2f128_pd::<0x20>(v0, v1);
         let y = _mm256_permute2f128_pd::<0x31>(v0, v1);
-        let (x, y) = f.ct(x, y, load_f(w), load_f(wq));
+        let (x, y) = f.ct(x, y, load_d2(w), load_d2(wq));
         store(c0, _mm256_permute2f128_pd::<0x20>(x, y));
         store(c1, _mm256_permute2f128_pd::<0x31>(x, y));
     }
-    let (w, _) = ft.fwd_d1[k0..k0 + len].as_chunks::<4>();
-    let (wq, _) = ft.fwd_d1_q[k0..k0 + len].as_chunks::<4>();
+    let k = n / 2 + o / 2;
+    let (w, _) = ft.fwd[k..k + len / 2].as_chunks::<4>();
+    let (wq, _) = ft.fwd_q[k..k + len / 2].as_chunks::<4>();
     for (([c0, c1], w), wq) in pairs(a).iter_mut().zip(w).zip(wq) {
         let (v0, v1) = (load(c0), load(c1));
         let x = _mm256_unpacklo_pd(v0, v1);
         let y = _mm256_unpackhi_pd(v0, v1);
         let u = f.canon(f.center(x));
-        let v = f.canon(f.mul(y, load_f(w), load_f(wq)));
+        let v = f.canon(f.mul(y, load_d1(w), load_d1(wq)));
         let (x, y) = match finish {
             Finish::Full => (
                 f.canon(_mm256_sub_pd(_mm256_add_pd(u, v), f.q)),
@@ -342,7 +335,7 @@ pub(crate) fn inverse(tb: &Tables, ft: &FloatTables, a: &mut [u64], normalize: b
     let mut blocks = n / 8;
     let mut t = 4;
     for (s, sub) in a.chunks_exact_mut(tile).enumerate() {
-        inv_head(sub, s * tile / 2, ft, f);
+        inv_head(sub, s * tile, ft, f);
         let (mut off, mut blocks, mut t) = (off, blocks, t);
         while blocks > 2 && 4 * t <= tile {
             inv_pass4(sub, s * tile / (4 * t), off, blocks, t, ft, f);
@@ -368,7 +361,7 @@ pub(crate) fn inverse(tb: &Tables, ft: &FloatTables, a: &mut [u64], normalize: b
     let (cw, dw) = if normalize {
         (tb.n_inv, tb.last_inv)
     } else {
-        (tb.modulus.reduce(1), tb.inv[n - 2])
+        (tb.modulus.reduce(1), tb.last_w)
     };
     let (c, cq) = (_mm256_set1_pd(cw as f64), _mm256_set1_pd(cw as f64 / qf));
     let (d, dq) = (_mm256_set1_pd(dw as f64), _mm256_set1_pd(dw as f64 / qf));
@@ -403,29 +396,30 @@ pub(crate) fn inverse(tb: &Tables, ft: &FloatTables, a: &mut [u64], normalize: b
     }
 }
 
-/// Inverse layers of distance 1 and 2 on `a` (words in), twiddles from `k0` in the
-/// lane-ordered tables.
+/// Inverse layers of distance 1 and 2 on `a` (words in), which starts at word `o`.
 #[inline]
 #[target_feature(enable = "avx2,fma")]
-fn inv_head(a: &mut [u64], k0: usize, ft: &FloatTables, f: F) {
-    let len = a.len() / 2;
-    let (w, _) = ft.inv_d1[k0..k0 + len].as_chunks::<4>();
-    let (wq, _) = ft.inv_d1_q[k0..k0 + len].as_chunks::<4>();
+fn inv_head(a: &mut [u64], o: usize, ft: &FloatTables, f: F) {
+    let (len, n) = (a.len(), ft.inv.len());
+    let k = o / 2;
+    let (w, _) = ft.inv[k..k + len / 2].as_chunks::<4>();
+    let (wq, _) = ft.inv_q[k..k + len / 2].as_chunks::<4>();
     for (([c0, c1], w), wq) in pairs(a).iter_mut().zip(w).zip(wq) {
         let (v0, v1) = (load_words(c0), load_words(c1));
         let x = f.int_to_f64(_mm256_unpacklo_epi64(v0, v1));
         let y = f.int_to_f64(_mm256_unpackhi_epi64(v0, v1));
-        let (x, y) = f.gs(x, y, load_f(w), load_f(wq));
+        let (x, y) = f.gs(x, y, load_d1(w), load_d1(wq));
         store(c0, _mm256_unpacklo_pd(x, y));
         store(c1, _mm256_unpackhi_pd(x, y));
     }
-    let (w, _) = ft.inv_d2[k0..k0 + len].as_chunks::<4>();
-    let (wq, _) = ft.inv_d2_q[k0..k0 + len].as_chunks::<4>();
+    let k = n / 2 + o / 4;
+    let (w, _) = ft.inv[k..k + len / 4].as_chunks::<2>();
+    let (wq, _) = ft.inv_q[k..k + len / 4].as_chunks::<2>();
     for (([c0, c1], w), wq) in pairs(a).iter_mut().zip(w).zip(wq) {
         let (v0, v1) = (load(c0), load(c1));
         let x = _mm256_permute2f128_pd::<0x20>(v0, v1);
         let y = _mm256_permute2f128_pd::<0x31>(v0, v1);
-        let (x, y) = f.gs(x, y, load_f(w), load_f(wq));
+        let (x, y) = f.gs(x, y, load_d2(w), load_d2(wq));
         store(c0, _mm256_permute2f128_pd::<0x20>(x, y));
         store(c1, _mm256_permute2f128_pd::<0x31>(x, y));
     }

@@ -41,7 +41,7 @@ use blindfold_modarith::{MAX_MODULUS_BITS, primes};
 
 pub use error::{Error, ModulusIssue};
 use scalar::Finish;
-use tables::Tables;
+use tables::{Tables, Twiddles};
 
 /// Smallest supported transform size.
 pub const MIN_DEGREE: usize = 1 << 4;
@@ -204,24 +204,38 @@ impl NttPlan {
 
     fn run_forward(&self, a: &mut [u64], finish: Finish) {
         let tb = &*self.inner;
-        #[cfg(target_arch = "x86_64")]
-        if let Some(at) = &tb.avx2 {
-            // SAFETY: AVX2 tables exist only in plans built with `Kernel::Avx2`, which
-            // `with_kernel` accepts only after detecting AVX2 and FMA on this CPU.
-            unsafe { avx2::forward(tb, at, a, finish) };
-            return;
+        match &tb.twiddles {
+            Twiddles::Shoup(st) => {
+                #[cfg(target_arch = "x86_64")]
+                if tb.kernel == Kernel::Avx2 {
+                    // SAFETY: `with_kernel` accepts `Kernel::Avx2` only after detecting AVX2
+                    // and FMA on this CPU.
+                    unsafe { avx2::forward(tb, st, a, finish) };
+                    return;
+                }
+                scalar::forward(tb, st, a, finish);
+            }
+            // SAFETY: float tables are built only for `Kernel::Avx2`, so as above.
+            #[cfg(target_arch = "x86_64")]
+            Twiddles::Float(ft) => unsafe { avx2f::forward(tb, ft, a, finish) },
         }
-        scalar::forward(tb, a, finish);
     }
 
     fn run_inverse(&self, a: &mut [u64], normalize: bool) {
         let tb = &*self.inner;
-        #[cfg(target_arch = "x86_64")]
-        if let Some(at) = &tb.avx2 {
-            // SAFETY: as in `run_forward`, AVX2 tables imply that the CPU has AVX2 and FMA.
-            unsafe { avx2::inverse(tb, at, a, normalize) };
-            return;
+        match &tb.twiddles {
+            Twiddles::Shoup(st) => {
+                #[cfg(target_arch = "x86_64")]
+                if tb.kernel == Kernel::Avx2 {
+                    // SAFETY: as in `run_forward`, the CPU has AVX2 and FMA.
+                    unsafe { avx2::inverse(tb, st, a, normalize) };
+                    return;
+                }
+                scalar::inverse(tb, st, a, normalize);
+            }
+            // SAFETY: as in `run_forward`, the CPU has AVX2 and FMA.
+            #[cfg(target_arch = "x86_64")]
+            Twiddles::Float(ft) => unsafe { avx2f::inverse(tb, ft, a, normalize) },
         }
-        scalar::inverse(tb, a, normalize);
     }
 }

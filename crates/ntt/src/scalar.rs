@@ -4,7 +4,7 @@
 //! intermediate values (exact Shoup quotients), so all outputs, lazy ones included, agree
 //! bit for bit.
 
-use crate::tables::Tables;
+use crate::tables::{ShoupTables, Tables};
 
 /// `x - y` if `x >= y`, else `x`; for `x < 2y`, `y < 2^63`. Branch-free.
 #[inline(always)]
@@ -33,7 +33,7 @@ pub(crate) enum Finish {
 
 /// Cooley–Tukey forward transform, standard order in, bit-reversed order out.
 /// Inputs below `4q`; intermediate values stay in `[0, 4q)`.
-pub(crate) fn forward(tb: &Tables, a: &mut [u64], finish: Finish) {
+pub(crate) fn forward(tb: &Tables, st: &ShoupTables, a: &mut [u64], finish: Finish) {
     let n = tb.n;
     debug_assert_eq!(a.len(), n);
     let q = tb.q();
@@ -41,8 +41,8 @@ pub(crate) fn forward(tb: &Tables, a: &mut [u64], finish: Finish) {
     let mut m = 1;
     let mut t = n / 2;
     while t > 1 {
-        let w = &tb.fwd[m..2 * m];
-        let ws = &tb.fwd_shoup[m..2 * m];
+        let w = &st.fwd[m..2 * m];
+        let ws = &st.fwd_shoup[m..2 * m];
         for ((block, &w), &ws) in a.chunks_exact_mut(2 * t).zip(w).zip(ws) {
             let (xs, ys) = block.split_at_mut(t);
             for (x, y) in xs.iter_mut().zip(ys.iter_mut()) {
@@ -56,8 +56,8 @@ pub(crate) fn forward(tb: &Tables, a: &mut [u64], finish: Finish) {
         t /= 2;
     }
     // Last layer (distance 1), fused with the final reduction.
-    let w = &tb.fwd[m..2 * m];
-    let ws = &tb.fwd_shoup[m..2 * m];
+    let w = &st.fwd[m..2 * m];
+    let ws = &st.fwd_shoup[m..2 * m];
     for ((pair, &w), &ws) in a.chunks_exact_mut(2).zip(w).zip(ws) {
         // Canonical residues first: the lazy outputs are then a function of the exact
         // values alone, so every kernel returns the same words whatever its internal ranges.
@@ -80,15 +80,15 @@ pub(crate) fn forward(tb: &Tables, a: &mut [u64], finish: Finish) {
 /// Gentleman–Sande inverse transform, bit-reversed order in, standard order out, fully
 /// reduced. Inputs below `2q`; intermediate values stay in `[0, 2q)`. With `normalize`, the
 /// factor `1/N` is folded into the twiddles of the last layer.
-pub(crate) fn inverse(tb: &Tables, a: &mut [u64], normalize: bool) {
+pub(crate) fn inverse(tb: &Tables, st: &ShoupTables, a: &mut [u64], normalize: bool) {
     let n = tb.n;
     debug_assert_eq!(a.len(), n);
     let q = tb.q();
     let two_q = 2 * q;
     // First layer (distance 1): twiddles tb.inv[0..n/2].
     {
-        let w = &tb.inv[..n / 2];
-        let ws = &tb.inv_shoup[..n / 2];
+        let w = &st.inv[..n / 2];
+        let ws = &st.inv_shoup[..n / 2];
         for ((pair, &w), &ws) in a.chunks_exact_mut(2).zip(w).zip(ws) {
             let (x, y) = (pair[0], pair[1]);
             pair[0] = csub(x + y, two_q);
@@ -99,8 +99,8 @@ pub(crate) fn inverse(tb: &Tables, a: &mut [u64], normalize: bool) {
     let mut m = n / 4;
     let mut t = 2;
     while m > 1 {
-        let w = &tb.inv[off..off + m];
-        let ws = &tb.inv_shoup[off..off + m];
+        let w = &st.inv[off..off + m];
+        let ws = &st.inv_shoup[off..off + m];
         for ((block, &w), &ws) in a.chunks_exact_mut(2 * t).zip(w).zip(ws) {
             let (xs, ys) = block.split_at_mut(t);
             for (x, y) in xs.iter_mut().zip(ys.iter_mut()) {
@@ -115,7 +115,7 @@ pub(crate) fn inverse(tb: &Tables, a: &mut [u64], normalize: bool) {
     }
     // Last layer (one block of distance N/2), fused with the reduction and the 1/N.
     let (xs, ys) = a.split_at_mut(n / 2);
-    let (w, ws) = (tb.inv[off], tb.inv_shoup[off]);
+    let (w, ws) = (tb.last_w, tb.last_w_shoup);
     if normalize {
         let (c, cs) = (tb.n_inv, tb.n_inv_shoup);
         let (d, ds) = (tb.last_inv, tb.last_inv_shoup);

@@ -259,6 +259,36 @@ fn large_sizes_round_trip_and_monomials() {
 }
 
 #[test]
+fn kernels_agree_at_large_sizes() {
+    // Sizes beyond the proptests, where the SIMD kernels tile their passes.
+    if !Kernel::Avx2.is_available() {
+        return;
+    }
+    for log_n in 13u32..=17 {
+        let n = 1usize << log_n;
+        for bits in [30u32, 49, 50, 51, 60, 62] {
+            let q = prime(bits, n, 1);
+            let a = poly(n, q, u64::from(log_n * 100 + bits));
+            let scalar = NttPlan::with_kernel(n, q, Kernel::Scalar).unwrap();
+            let simd = NttPlan::with_kernel(n, q, Kernel::Avx2).unwrap();
+            let ops: [(&str, Transform); 4] = [
+                ("forward", NttPlan::forward),
+                ("forward_lazy", NttPlan::forward_lazy),
+                ("inverse", NttPlan::inverse),
+                ("inverse_unnormalized", NttPlan::inverse_unnormalized),
+            ];
+            for (name, op) in ops {
+                let mut x = a.clone();
+                let mut y = a.clone();
+                op(&scalar, &mut x);
+                op(&simd, &mut y);
+                assert!(x == y, "{name} differs at n=2^{log_n}, q={q}");
+            }
+        }
+    }
+}
+
+#[test]
 fn plan_accessors_and_debug() {
     let q = prime(40, 1024, 0);
     let plan = NttPlan::new(1024, q).unwrap();
