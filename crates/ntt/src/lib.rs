@@ -1,9 +1,9 @@
 //! Negacyclic number-theoretic transforms over `Z_q[X]/(X^N + 1)`.
 //!
 //! An [`NttPlan`] holds the twiddle tables for one `(N, q)` and a kernel chosen once, at
-//! construction: [`Kernel::Avx2`] when the CPU has AVX2, else [`Kernel::Scalar`]. Both kernels
-//! compute the same values bit for bit; the scalar one is the reference the tests compare
-//! the SIMD one against.
+//! construction: [`Kernel::Avx2`] when the CPU has AVX2 and FMA, else [`Kernel::Scalar`].
+//! Every output of every transform is the same word for both kernels (the lazy forward
+//! output included); the scalar kernel is the reference the tests hold the SIMD one to.
 //!
 //! Conventions (the evaluation points are the odd powers of `psi`, a primitive `2N`-th root):
 //! - [`NttPlan::forward`]: standard order in, bit-reversed order out, fully reduced:
@@ -18,12 +18,14 @@
 //! below `2^62`. Inputs must be fully reduced (`< q`): out-of-range inputs are caught by
 //! `debug_assert!` only, and would give wrong results in release builds.
 //!
-//! Timing: the butterflies are branch-free; running time depends on `N` only.
+//! Timing: the butterflies are branch-free; running time depends on `N` and on whether
+//! `q < 2^50` (see [`Kernel::Avx2`]), never on the data. Memory: `4N` words of twiddles.
 //!
 //! Algorithms: Cooley–Tukey forward and Gentleman–Sande inverse with the twiddle layout of
 //! Longa and Naehrig ("Speeding up the number theoretic transform for faster ideal
 //! lattice-based cryptography", 2016), Harvey's lazy butterflies ("Faster arithmetic for
-//! number-theoretic transforms", 2014) and Shoup's precomputed quotients.
+//! number-theoretic transforms", 2014) and Shoup's precomputed quotients. The AVX2 kernel
+//! runs two layers per pass over the data and finishes each L1-sized tile before the next.
 
 #[cfg(target_arch = "x86_64")]
 mod avx2;
@@ -50,12 +52,12 @@ pub const MAX_DEGREE: usize = 1 << 17;
 
 /// Butterfly implementation used by a plan.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
-#[non_exhaustive]
 pub enum Kernel {
-    /// Portable 64-bit code.
+    /// Portable 64-bit code: Harvey butterflies with Shoup quotients, one layer per pass.
     Scalar,
-    /// 4 lanes of 64 bits with AVX2 and FMA (x86-64 only): integer Shoup arithmetic for
-    /// `q >= 2^50`, exact `f64` arithmetic below.
+    /// 4 lanes of 64 bits with AVX2 and FMA (x86-64 only). For `q >= 2^50`, Shoup products
+    /// built from 32-bit multiplies; for `q < 2^50`, residues held as `f64` and products
+    /// split exactly with FMA, about twice as fast.
     Avx2,
 }
 
