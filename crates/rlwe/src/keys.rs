@@ -140,6 +140,13 @@ impl KeySwitchKey {
 #[derive(Clone, Debug, PartialEq)]
 pub struct RelinearizationKey(pub(crate) KeySwitchKey);
 
+impl RelinearizationKey {
+    /// The underlying key switching key.
+    pub fn key(&self) -> &KeySwitchKey {
+        &self.0
+    }
+}
+
 /// Key switching key from `σ_g(s)` to `s` for one Galois element `g`.
 #[derive(Clone, Debug, PartialEq)]
 pub struct GaloisKey {
@@ -151,6 +158,11 @@ impl GaloisKey {
     /// The Galois element `g`.
     pub fn element(&self) -> u64 {
         self.element
+    }
+
+    /// The underlying key switching key.
+    pub fn key(&self) -> &KeySwitchKey {
+        &self.key
     }
 }
 
