@@ -46,9 +46,22 @@ impl Plaintext {
 pub struct Ciphertext {
     pub parts: Vec<Poly<Ntt>>,
     pub meta: Meta,
+    /// For a fresh secret-key encryption: the public seed `c_1` expands from, so the
+    /// ciphertext can travel as `(seed, c_0)`. Any operation that writes `c_1` must reset it
+    /// to `None`; the encoder re-checks it before relying on it.
+    pub seed: Option<[u8; 32]>,
 }
 
 impl Ciphertext {
+    /// A ciphertext from its parts (no seed).
+    pub fn new(parts: Vec<Poly<Ntt>>, meta: Meta) -> Self {
+        Self {
+            parts,
+            meta,
+            seed: None,
+        }
+    }
+
     /// Degree (number of parts minus one).
     pub fn degree(&self) -> usize {
         self.parts.len().saturating_sub(1)
@@ -163,6 +176,7 @@ impl<'a> Encryptor<'a> {
                 Ok(Ciphertext {
                     parts: vec![c0, a],
                     meta: Meta::default(),
+                    seed: Some(seed),
                 })
             }
             EncKey::Public(pk) => {
@@ -175,10 +189,7 @@ impl<'a> Encryptor<'a> {
                 c0.mul_add_assign(&b, &u)?;
                 let mut c1 = self.error(q_limbs, rng)?;
                 c1.mul_add_assign(&a, &u)?;
-                Ok(Ciphertext {
-                    parts: vec![c0, c1],
-                    meta: Meta::default(),
-                })
+                Ok(Ciphertext::new(vec![c0, c1], Meta::default()))
             }
         }
     }
@@ -299,10 +310,7 @@ pub fn relinearize(
     c0.add_assign(&d0)?;
     let mut c1 = ct.parts[1].clone();
     c1.add_assign(&d1)?;
-    Ok(Ciphertext {
-        parts: vec![c0, c1],
-        meta: ct.meta,
-    })
+    Ok(Ciphertext::new(vec![c0, c1], ct.meta))
 }
 
 /// Applies `X -> X^g` to a degree-1 ciphertext and switches the key back to `s`.
@@ -341,10 +349,7 @@ pub fn apply_galois_hoisted(
             let (d0, d1) = key_switch_digits(&rotated, &gk.key)?;
             let mut c0 = ct.parts[0].automorphism(g)?;
             c0.add_assign(&d0)?;
-            Ok(Ciphertext {
-                parts: vec![c0, d1],
-                meta: ct.meta,
-            })
+            Ok(Ciphertext::new(vec![c0, d1], ct.meta))
         })
         .collect()
 }

@@ -665,8 +665,26 @@ pub fn encode_ciphertext(params: &Parameters, ct: &Ciphertext) -> Vec<u8> {
     w.u32(ct.parts.len() as u32);
     w.u32(ct.level() as u32);
     write_meta(&mut w, &ct.meta);
-    for p in &ct.parts {
-        w.poly(p);
+    // Seeded form (SEAL's rule: only with two parts), after checking that c_1 really is the
+    // seed's expansion, so a stale seed can never change the ciphertext.
+    let seeded = match (&ct.seed, ct.parts.as_slice()) {
+        (Some(seed), [_, c1]) => sample::uniform_from_seed(params.ring(), c1.q_limbs(), 0, seed)
+            .is_ok_and(|a| a == *c1)
+            .then_some(seed),
+        _ => None,
+    };
+    match seeded {
+        Some(seed) => {
+            w.u8(1);
+            w.bytes(seed);
+            w.poly(&ct.parts[0]);
+        }
+        None => {
+            w.u8(0);
+            for p in &ct.parts {
+                w.poly(p);
+            }
+        }
     }
     w.buf
 }
@@ -684,11 +702,31 @@ pub fn decode_ciphertext(bytes: &[u8], params: &Parameters) -> Result<Ciphertext
     }
     let level = r.count("level", params.max_level())?;
     let meta = read_meta(&mut r)?;
-    let parts = (0..parts)
-        .map(|_| r.poly(params, level + 1, 0))
-        .collect::<Result<Vec<_>, _>>()?;
-    r.finish()?;
-    Ok(Ciphertext { parts, meta })
+    match r.u8()? {
+        0 => {
+            let parts = (0..parts)
+                .map(|_| r.poly(params, level + 1, 0))
+                .collect::<Result<Vec<_>, _>>()?;
+            r.finish()?;
+            Ok(Ciphertext::new(parts, meta))
+        }
+        1 if parts == 2 => {
+            let seed = r.seed()?;
+            let c0 = r.poly(params, level + 1, 0)?;
+            r.finish()?;
+            let c1 = sample::uniform_from_seed(params.ring(), level + 1, 0, &seed)
+                .map_err(|e| WireError::Parameters(e.into()))?;
+            Ok(Ciphertext {
+                parts: vec![c0, c1],
+                meta,
+                seed: Some(seed),
+            })
+        }
+        c => Err(WireError::InvalidField {
+            field: "seeded flag",
+            value: c as u64,
+        }),
+    }
 }
 
 /// Encodes a plaintext.

@@ -83,10 +83,10 @@ fn check_key_switching(params: &Arc<Parameters>, seed: u8) {
     let rk = kg.relinearization_key(&mut rng).unwrap();
     let c2 = sample::uniform(ring, top, 0, &mut rng).unwrap();
     let zero = Poly::<Ntt>::zero(ring, top, 0).unwrap();
-    let ct = Ciphertext {
-        parts: vec![zero.clone(), zero.clone(), c2.clone()],
-        meta: Meta::default(),
-    };
+    let ct = Ciphertext::new(
+        vec![zero.clone(), zero.clone(), c2.clone()],
+        Meta::default(),
+    );
     let relin = relinearize(params, &ct, &rk).unwrap();
     let expect = c2.mul(&s).unwrap().mul(&s).unwrap();
     let dec = Decryptor::new(&sk).decrypt(&relin).unwrap();
@@ -103,10 +103,7 @@ fn check_key_switching(params: &Arc<Parameters>, seed: u8) {
     let low = top.div_ceil(2);
     let c2l = c2.restricted(low, false).unwrap();
     let zl = zero.restricted(low, false).unwrap();
-    let ct = Ciphertext {
-        parts: vec![zl.clone(), zl, c2l.clone()],
-        meta: Meta::default(),
-    };
+    let ct = Ciphertext::new(vec![zl.clone(), zl, c2l.clone()], Meta::default());
     let relin = relinearize(params, &ct, &rk).unwrap();
     assert_eq!(relin.level(), low - 1);
     let sl = s.restricted(low, false).unwrap();
@@ -130,10 +127,7 @@ fn check_key_switching(params: &Arc<Parameters>, seed: u8) {
         e
     });
     let c1 = sample::uniform(ring, top, 0, &mut rng).unwrap();
-    let ct = Ciphertext {
-        parts: vec![zero.clone(), c1.clone()],
-        meta: Meta::default(),
-    };
+    let ct = Ciphertext::new(vec![zero.clone(), c1.clone()], Meta::default());
     let gks: Vec<&GaloisKey> = elements.iter().map(|&g| keys.galois(g).unwrap()).collect();
     let hoisted = apply_galois_hoisted(params, &ct, &gks).unwrap();
     for (&g, h) in elements.iter().zip(&hoisted) {

@@ -265,3 +265,38 @@ fn metadata_rules() {
         Err(WireError::InvalidField { field: "parts", .. })
     ));
 }
+
+#[test]
+fn fresh_secret_key_ciphertexts_travel_as_seed_and_c0() {
+    let f = fixture();
+    let p = &f.params;
+    let mut rng = sample::seeded_rng([13; 32]);
+    let ct = Encryptor::with_secret_key(&f.sk, 1)
+        .encrypt_zero(2, &mut rng)
+        .unwrap();
+    assert!(ct.seed.is_some());
+    let seeded = encode_ciphertext(p, &ct);
+    let back = decode_ciphertext(&seeded, p).unwrap();
+    assert_eq!(back, ct);
+    let full = encode_ciphertext(p, &Ciphertext::new(ct.parts.clone(), ct.meta));
+    assert!(
+        seeded.len() * 2 < full.len() + 64,
+        "{} vs {}",
+        seeded.len(),
+        full.len()
+    );
+    assert_eq!(decode_ciphertext(&full, p).unwrap().parts, ct.parts);
+    // Dropping a level keeps the seed valid (limbs expand independently).
+    let mut low = ct.clone();
+    low.drop_to_level(1).unwrap();
+    assert_eq!(
+        decode_ciphertext(&encode_ciphertext(p, &low), p).unwrap(),
+        low
+    );
+    // A stale seed is detected at encoding: the full form is written and decodes correctly.
+    let mut stale = ct.clone();
+    stale.parts[1] = stale.parts[0].clone();
+    let bytes = encode_ciphertext(p, &stale);
+    assert_eq!(bytes.len(), full.len());
+    assert_eq!(decode_ciphertext(&bytes, p).unwrap().parts, stale.parts);
+}
