@@ -195,7 +195,7 @@ pub fn decode_idx(bytes: &[u8], rank: u8) -> Result<(Vec<u32>, Vec<u8>), IdxDeco
             }
             .into());
         }
-        // Drain to the end so the gzip trailer (CRC-32 and length) is verified.
+        // Drain to the end so the decoder checks what it can.
         let mut tail = [0u8; 1];
         if read_full(&mut dec, &mut tail).map_err(IdxDecodeError::Gzip)? != 0 {
             return Err(IdxProblem::TrailingBytes {
@@ -204,6 +204,11 @@ pub fn decode_idx(bytes: &[u8], rank: u8) -> Result<(Vec<u32>, Vec<u8>), IdxDeco
             }
             .into());
         }
+        let mut crc = flate2::Crc::new();
+        crc.update(&header);
+        crc.update(&payload);
+        check_gzip_trailer(bytes, crc.sum(), header_len + declared)
+            .map_err(IdxDecodeError::Gzip)?;
         Ok((dims, payload))
     } else {
         let available = bytes.len() as u64;
@@ -236,6 +241,29 @@ pub fn decode_idx(bytes: &[u8], rank: u8) -> Result<(Vec<u32>, Vec<u8>), IdxDeco
             .into());
         }
         Ok((dims, bytes[header_len as usize..].to_vec()))
+    }
+}
+
+/// Checks the trailer of a single-member gzip file against the decompressed data. The decoder
+/// does not notice a file cut inside its 8-byte trailer, so we compare CRC-32 and length
+/// ourselves: a truncated file ends in deflate bytes, which almost never match both.
+pub(crate) fn check_gzip_trailer(gz: &[u8], crc: u32, len: u64) -> Result<(), std::io::Error> {
+    let trailer = gz
+        .len()
+        .checked_sub(8)
+        .and_then(|at| gz.get(at..))
+        .filter(|_| gz.len() >= 18);
+    let ok = trailer.is_some_and(|t| {
+        u32::from_le_bytes([t[0], t[1], t[2], t[3]]) == crc
+            && u32::from_le_bytes([t[4], t[5], t[6], t[7]]) == len as u32
+    });
+    if ok {
+        Ok(())
+    } else {
+        Err(std::io::Error::new(
+            std::io::ErrorKind::InvalidData,
+            "gzip trailer (CRC-32, length) missing or wrong: file truncated or corrupt",
+        ))
     }
 }
 

@@ -159,17 +159,22 @@ pub(crate) fn read_regular_file(path: &Path) -> Result<Vec<u8>, DataError> {
     Ok(bytes)
 }
 
-/// Decompresses a whole gzip file, refusing to expand beyond DEFLATE's maximum ratio.
+/// Decompresses a whole single-member gzip file, refusing to expand beyond DEFLATE's maximum
+/// ratio, and checks its trailer.
 pub(crate) fn gunzip_all(path: &Path, bytes: &[u8]) -> Result<Vec<u8>, DataError> {
+    let gz_err = |source| DataError::Gzip {
+        path: path.to_path_buf(),
+        source,
+    };
     let limit = (bytes.len() as u64).saturating_mul(1032);
     let mut out = Vec::new();
     flate2::read::GzDecoder::new(bytes)
         .take(limit)
         .read_to_end(&mut out)
-        .map_err(|source| DataError::Gzip {
-            path: path.to_path_buf(),
-            source,
-        })?;
+        .map_err(gz_err)?;
+    let mut crc = flate2::Crc::new();
+    crc.update(&out);
+    idx::check_gzip_trailer(bytes, crc.sum(), out.len() as u64).map_err(gz_err)?;
     Ok(out)
 }
 

@@ -3,10 +3,13 @@
 
 use super::ReferenceError;
 
-/// `c[0] + c[1] x + c[2] x^2 + ...`
+/// `c[0] + c[1] t + c[2] t^2 + ...` with `t = x / scale`: monomial coefficients in a scaled
+/// variable, so that a fit on a wide interval keeps coefficients of size O(1) (which a
+/// fixed-point or CKKS encoding needs). `scale = 1` gives plain monomials in `x`.
 #[derive(Clone, Debug, PartialEq)]
 pub struct Polynomial {
     coeffs: Vec<f64>,
+    scale: f64,
 }
 
 impl Polynomial {
@@ -33,17 +36,49 @@ impl Polynomial {
                 reason: "coefficients must be finite",
             });
         }
-        Ok(Self { coeffs })
+        Ok(Self { coeffs, scale: 1.0 })
+    }
+
+    /// Coefficients in `t = x / scale`.
+    pub fn scaled(coeffs: Vec<f64>, scale: f64) -> Result<Self, ReferenceError> {
+        if !(scale.is_finite() && scale > 0.0) {
+            return Err(ReferenceError::InvalidParameter {
+                name: "polynomial scale",
+                reason: "must be positive and finite",
+            });
+        }
+        let mut p = Self::new(coeffs)?;
+        p.scale = scale;
+        Ok(p)
+    }
+
+    /// The input scale: coefficients apply to `x / scale`.
+    pub fn scale(&self) -> f64 {
+        self.scale
+    }
+
+    /// Coefficients as plain monomials in `x` (`c_k / scale^k`).
+    pub fn monomial_coeffs(&self) -> Vec<f64> {
+        let mut f = 1.0;
+        self.coeffs
+            .iter()
+            .map(|&c| {
+                let v = c * f;
+                f /= self.scale;
+                v
+            })
+            .collect()
     }
 
     /// Chiang's degree-3 sigmoid.
     pub fn chiang_sigmoid3() -> Self {
         Self {
             coeffs: Self::CHIANG_SIGMOID3.to_vec(),
+            scale: 1.0,
         }
     }
 
-    /// Coefficients, lowest degree first.
+    /// Coefficients in `t = x / scale`, lowest degree first.
     pub fn coeffs(&self) -> &[f64] {
         &self.coeffs
     }
@@ -53,21 +88,38 @@ impl Polynomial {
         self.coeffs.len() - 1
     }
 
-    /// Horner evaluation.
+    /// Horner evaluation in `t = x / scale`.
     pub fn eval(&self, x: f64) -> f64 {
-        self.coeffs.iter().rev().fold(0.0, |acc, &c| acc * x + c)
+        let t = x / self.scale;
+        self.coeffs.iter().rev().fold(0.0, |acc, &c| acc * t + c)
     }
 
-    /// Horner evaluation with `round` applied after every multiplication and addition
-    /// (fixed-point arithmetic).
+    /// Horner evaluation with `round` applied after every multiplication (fixed-point
+    /// arithmetic; the scaling `x / scale` counts as one multiplication by `1 / scale`).
     pub fn eval_rounded(&self, x: f64, round: impl Fn(f64) -> f64) -> f64 {
+        let t = if self.scale == 1.0 {
+            x
+        } else {
+            round(x * round(1.0 / self.scale))
+        };
         self.coeffs
             .iter()
             .rev()
-            .fold(0.0, |acc, &c| round(round(acc * x) + round(c)))
+            .fold(0.0, |acc, &c| round(acc * t) + round(c))
     }
 
-    /// The derivative.
+    /// Derivative with respect to `x` at `x`.
+    pub fn derivative_at(&self, x: f64) -> f64 {
+        let t = x / self.scale;
+        let c = &self.coeffs;
+        let mut acc = 0.0;
+        for k in (1..c.len()).rev() {
+            acc = acc * t + k as f64 * c[k];
+        }
+        acc / self.scale
+    }
+
+    /// The derivative, as a polynomial in the same scaled variable.
     pub fn derivative(&self) -> Self {
         let coeffs: Vec<f64> = if self.coeffs.len() <= 1 {
             vec![0.0]
@@ -76,15 +128,18 @@ impl Polynomial {
                 .iter()
                 .enumerate()
                 .skip(1)
-                .map(|(k, &c)| k as f64 * c)
+                .map(|(k, &c)| k as f64 * c / self.scale)
                 .collect()
         };
-        Self { coeffs }
+        Self {
+            coeffs,
+            scale: self.scale,
+        }
     }
 
     /// Least-squares fit of `f` on `[lo, hi]` by a polynomial of `degree`, sampled at 4096
-    /// equispaced points. Solved in the scaled variable `x / max(|lo|, |hi|)` so the normal
-    /// equations stay well conditioned, then mapped back to monomials in `x`.
+    /// equispaced points, returned in the scaled variable `x / max(|lo|, |hi|)` (which also
+    /// keeps the normal equations well conditioned).
     pub fn fit_least_squares(
         f: impl Fn(f64) -> f64,
         degree: usize,
@@ -130,12 +185,7 @@ impl Polynomial {
             name: "fit degree",
             reason: "normal equations are singular",
         })?;
-        let coeffs = a
-            .iter()
-            .enumerate()
-            .map(|(k, &ak)| ak / scale.powi(k as i32))
-            .collect();
-        Self::new(coeffs)
+        Self::scaled(a, scale)
     }
 }
 
@@ -216,15 +266,7 @@ impl Activation {
                 let s = sigmoid(x);
                 s * (1.0 - s)
             }
-            Self::Polynomial(p) => {
-                // Derivative by Horner on the fly: avoids storing p' per call site.
-                let c = p.coeffs();
-                let mut acc = 0.0;
-                for k in (1..c.len()).rev() {
-                    acc = acc * x + k as f64 * c[k];
-                }
-                acc
-            }
+            Self::Polynomial(p) => p.derivative_at(x),
         }
     }
 }

@@ -491,6 +491,51 @@ impl Mlp {
         traces.iter().map(|t| t.2).sum()
     }
 
+    /// One mini-batch SGD step on rows `batch` of `inputs`, in the arithmetic of
+    /// `config.precision` (inputs are rounded to the grid first); returns the batch's summed
+    /// loss before the step.
+    pub fn train_step(
+        &mut self,
+        inputs: &Matrix,
+        labels: &[u8],
+        batch: &[usize],
+        config: &MlpConfig,
+    ) -> Result<f64, ReferenceError> {
+        config.validate()?;
+        self.check_input(inputs.cols())?;
+        if labels.len() != inputs.rows() {
+            return Err(ShapeError::DimensionMismatch {
+                what: "labels",
+                expected: inputs.rows(),
+                found: labels.len(),
+            }
+            .into());
+        }
+        if batch.is_empty() {
+            return Err(ShapeError::Empty.into());
+        }
+        for &i in batch {
+            if i >= inputs.rows() {
+                return Err(ShapeError::DimensionMismatch {
+                    what: "batch row index bound",
+                    expected: inputs.rows(),
+                    found: i,
+                }
+                .into());
+            }
+            self.check_label(labels[i])?;
+        }
+        Ok(match config.precision {
+            Precision::Float => self.sgd_step(inputs, labels, batch, config, NoRounding),
+            Precision::Fixed { frac_bits } => {
+                let r = FixedPoint::new(frac_bits);
+                let mut q = inputs.clone();
+                q.as_mut_slice().iter_mut().for_each(|v| *v = r.r(*v));
+                self.sgd_step(&q, labels, batch, config, r)
+            }
+        })
+    }
+
     /// Predictions and, per layer, the largest `|z|` seen (the interval an encrypted
     /// polynomial activation has to cover).
     fn predict_all<R: Rounding>(
@@ -539,10 +584,7 @@ fn activate<R: Rounding>(act: &Activation, z: f64, r: R) -> f64 {
 
 #[inline]
 fn eval_poly<R: Rounding>(p: &Polynomial, x: f64, r: R) -> f64 {
-    p.coeffs()
-        .iter()
-        .rev()
-        .fold(0.0, |acc, &c| r.r(acc * x) + r.r(c))
+    p.eval_rounded(x, |v| r.r(v))
 }
 
 #[inline]
@@ -550,10 +592,17 @@ fn activate_derivative<R: Rounding>(act: &Activation, z: f64, r: R) -> f64 {
     match act {
         Activation::Sigmoid => r.r(act.derivative(z)),
         Activation::Polynomial(p) => {
+            // p'(x) = q'(x / s) / s with q the polynomial in the scaled variable.
+            let t = if p.scale() == 1.0 {
+                z
+            } else {
+                r.r(z * r.r(1.0 / p.scale()))
+            };
             let c = p.coeffs();
+            let inv = r.r(1.0 / p.scale());
             let mut acc = 0.0;
             for k in (1..c.len()).rev() {
-                acc = r.r(acc * z) + r.r(k as f64 * c[k]);
+                acc = r.r(acc * t) + r.r(k as f64 * c[k] * inv);
             }
             acc
         }
