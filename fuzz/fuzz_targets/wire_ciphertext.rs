@@ -11,7 +11,10 @@ fuzz_target!(|data: &[u8]| {
     let e = common::env();
     let _ = &e.params;
     if let Ok(ct) = decode_ciphertext(data, &e.params) {
-        assert!(decode_ciphertext(&encode_ciphertext(&e.params, &ct), &e.params).expect("re-decode") == ct);
+        assert!(
+            decode_ciphertext(&encode_ciphertext(&e.params, &ct), &e.params).expect("re-decode")
+                == ct
+        );
         common::exercise_ciphertext(e, &ct);
     }
 });

@@ -11,7 +11,8 @@ fuzz_target!(|data: &[u8]| {
     let e = common::env();
     let _ = &e.params;
     if let Ok(keys) = decode_evaluation_keys(data, &e.params) {
-        let again = decode_evaluation_keys(&encode_evaluation_keys(&e.params, &keys), &e.params).expect("re-decode");
+        let again = decode_evaluation_keys(&encode_evaluation_keys(&e.params, &keys), &e.params)
+            .expect("re-decode");
         assert!(again.relin == keys.relin && again.galois == keys.galois);
         common::exercise_keys(e, &keys);
     }

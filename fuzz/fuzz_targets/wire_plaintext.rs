@@ -11,7 +11,10 @@ fuzz_target!(|data: &[u8]| {
     let e = common::env();
     let _ = &e.params;
     if let Ok(pt) = decode_plaintext(data, &e.params) {
-        assert!(decode_plaintext(&encode_plaintext(&e.params, &pt), &e.params).expect("re-decode") == pt);
+        assert!(
+            decode_plaintext(&encode_plaintext(&e.params, &pt), &e.params).expect("re-decode")
+                == pt
+        );
         let mut ct = e.ct.clone();
         let _ = ct.drop_to_level(pt.level());
         let _ = ct.parts[0].add(&pt.poly);

@@ -11,8 +11,15 @@ fuzz_target!(|data: &[u8]| {
     let e = common::env();
     let _ = &e.params;
     if let Ok(rk) = decode_relinearization_key(data, &e.params) {
-        assert!(decode_relinearization_key(&encode_relinearization_key(&e.params, &rk), &e.params).expect("re-decode") == rk);
-        let keys = blindfold_rlwe::EvaluationKeys { relin: Some(rk), galois: Default::default() };
+        assert!(
+            decode_relinearization_key(&encode_relinearization_key(&e.params, &rk), &e.params)
+                .expect("re-decode")
+                == rk
+        );
+        let keys = blindfold_rlwe::EvaluationKeys {
+            relin: Some(rk),
+            galois: Default::default(),
+        };
         common::exercise_keys(e, &keys);
     }
 });

@@ -35,9 +35,18 @@ pub fn env() -> &'static Env {
         let mut rng = sample::seeded_rng([7; 32]);
         let sk = SecretKey::generate(&params, &mut rng).expect("key");
         let kg = KeyGenerator::new(&sk);
-        let keys = kg.evaluation_keys(true, &[rotation_element(4, 1)], &mut rng).expect("keys");
-        let ct = Encryptor::with_secret_key(&sk, 1).encrypt_zero(2, &mut rng).expect("ct");
-        Env { params, sk, keys, ct }
+        let keys = kg
+            .evaluation_keys(true, &[rotation_element(4, 1)], &mut rng)
+            .expect("keys");
+        let ct = Encryptor::with_secret_key(&sk, 1)
+            .encrypt_zero(2, &mut rng)
+            .expect("ct");
+        Env {
+            params,
+            sk,
+            keys,
+            ct,
+        }
     })
 }
 
