@@ -8,8 +8,9 @@
 //! differ from the scalar kernel's by multiples of `q`; outputs are canonical (the lazy
 //! forward output too, see `Finish::Lazy`), so they agree bit for bit.
 //!
-//! Values stay below `4q < 2^64` and, as `q < 2^62`, below `2^63`: signed comparisons and
-//! sign-bit blends implement the conditional subtractions.
+//! Values stay below `4q < 2^64`. Conditional subtractions of `y` (`q` or `2q`, both below
+//! `2^63`) from `x < 2y` select on the sign bit of `x - y`, which is set exactly when the
+//! subtraction wrapped.
 
 use std::arch::x86_64::*;
 
@@ -74,7 +75,7 @@ fn store(s: &mut [u64; 4], v: __m256i) {
     unsafe { _mm256_storeu_si256(s.as_mut_ptr().cast(), v) }
 }
 
-/// `x - y` if `x >= y`, else `x`; all values below `2^63`.
+/// `x - y` if `x >= y`, else `x`; for `x < 2y`, `y < 2^63`.
 #[inline]
 #[target_feature(enable = "avx2")]
 fn csub(x: __m256i, y: __m256i) -> __m256i {
