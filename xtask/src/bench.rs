@@ -52,9 +52,10 @@ pub fn run(args: Vec<String>) -> Result {
     let start = SystemTime::now() - Duration::from_secs(1);
     util::run(&mut cmd)?;
 
+    let target = util::target_dir()?;
     let criterion = match std::env::var_os("CRITERION_HOME") {
         Some(dir) => PathBuf::from(dir),
-        None => util::target_dir()?.join("criterion"),
+        None => target.join("criterion"),
     };
     let table = Table::new(collect(&criterion, start)?);
     if table.rows.is_empty() {
@@ -76,7 +77,7 @@ pub fn run(args: Vec<String>) -> Result {
     md.push_str(&table.markdown());
     print!("\n{md}");
 
-    let out = util::target_dir()?.join("bench");
+    let out = target.join("bench");
     fs::create_dir_all(&out)?;
     fs::write(out.join(format!("{area}.md")), &md)?;
     let json = serde_json::to_string_pretty(&table.json())?;

@@ -59,9 +59,11 @@ struct Step {
 }
 
 fn fmt() -> Result {
-    util::run(util::cargo().args(["fmt", "--all", "--check"]))?;
-    // fuzz/ is its own workspace, outside `--all`.
-    util::run(util::cargo().args(["fmt", "--manifest-path", "fuzz/Cargo.toml", "--check"]))
+    let workspace = util::run(util::cargo().args(["fmt", "--all", "--check"]));
+    // fuzz/ is its own workspace, outside `--all`; check it even when the first check failed.
+    let fuzz =
+        util::run(util::cargo().args(["fmt", "--manifest-path", "fuzz/Cargo.toml", "--check"]));
+    workspace.and(fuzz)
 }
 
 fn clippy() -> Result {
