@@ -12,7 +12,7 @@ pub const TEST_COMMAND: [&str; 2] = ["test", "--workspace"];
 
 /// Total fuzzing time in CI, split across the targets.
 const CI_FUZZ_BUDGET_SECONDS: u64 = 60;
-const DEFAULT_PROPTEST_CASES: u32 = 2000;
+const DEFAULT_PROPTEST_CASES: usize = 2000;
 
 pub const CI_USAGE: &str = "\
 cargo xtask ci
@@ -34,9 +34,8 @@ fn test_command() -> Command {
 
 pub fn proptest(args: Vec<String>) -> Result {
     let mut args = Args::new(args);
-    let cases = args
-        .parsed::<u32>("--cases")?
-        .unwrap_or(DEFAULT_PROPTEST_CASES);
+    // Zero cases would pass every proptest without running it.
+    let cases = args.count("--cases")?.unwrap_or(DEFAULT_PROPTEST_CASES);
     // Everything else belongs to cargo test.
     let cargo_args = args.into_rest();
     let one_package = cargo_args
