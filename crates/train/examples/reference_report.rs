@@ -2,7 +2,8 @@
 //!
 //! ```text
 //! cargo run --release -p blindfold-train --example reference_report -- \
-//!     [--data DIR] [--mlr-iterations N] [--mlp-epochs N] [--skip-mlp] [--skip-fixed]
+//!     [--data DIR] [--mlr-iterations N] [--mlp-epochs N] [--fixed-epochs N]
+//!     [--skip-mlp] [--skip-fixed]
 //! ```
 //! The data directory defaults to `$BLINDFOLD_DATA`.
 
@@ -14,14 +15,15 @@ use blindfold_train::data::preprocess::{
     add_bias_column, downsample_2x2, features_matrix, pad_to_power_of_two, pixels_unit,
 };
 use blindfold_train::data::{DataDir, RegnetFile};
-use blindfold_train::reference::mlp::{Loss, MlpConfig, Precision, train_mlp};
+use blindfold_train::reference::mlp::{MlpConfig, Precision, train_mlp};
 use blindfold_train::reference::mlr::{MlrConfig, NagVariant, Preconditioner, train_mlr};
-use blindfold_train::reference::{Activation, Polynomial};
+use blindfold_train::reference::{Activation, Polynomial, sigmoid};
 
 struct Args {
     data: Option<PathBuf>,
     mlr_iterations: usize,
     mlp_epochs: usize,
+    fixed_epochs: usize,
     skip_mlp: bool,
     skip_fixed: bool,
 }
@@ -30,7 +32,8 @@ fn parse_args() -> Result<Args, String> {
     let mut args = Args {
         data: None,
         mlr_iterations: 30,
-        mlp_epochs: 20,
+        mlp_epochs: 30,
+        fixed_epochs: 5,
         skip_mlp: false,
         skip_fixed: false,
     };
@@ -48,6 +51,11 @@ fn parse_args() -> Result<Args, String> {
                 args.mlp_epochs = value("--mlp-epochs")?
                     .parse()
                     .map_err(|e| format!("--mlp-epochs: {e}"))?
+            }
+            "--fixed-epochs" => {
+                args.fixed_epochs = value("--fixed-epochs")?
+                    .parse()
+                    .map_err(|e| format!("--fixed-epochs: {e}"))?
             }
             "--skip-mlp" => args.skip_mlp = true,
             "--skip-fixed" => args.skip_fixed = true,
@@ -211,58 +219,75 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
     // --- Nandakumar 2019 network.
     let train_px = pixels_unit(&train_ds);
     let test_px = pixels_unit(&test_ds);
-    let sig_fit = Polynomial::fit_least_squares(blindfold_train::reference::sigmoid, 3, -8.0, 8.0)?;
+    let small_train = downsample_2x2(&train_px, 28, 28)?;
+    let small_test = downsample_2x2(&test_px, 28, 28)?;
+    // Pre-activations of a trained network reach |z| ~ 30-40 (reported per epoch below), so a
+    // cubic fitted on [-8, 8] leaves its interval and blows up; degree 15 on [-40, 40] holds.
+    let wide = Polynomial::fit_least_squares(sigmoid, 15, -40.0, 40.0)?;
+    let kim3 = Polynomial::fit_least_squares(sigmoid, 3, -8.0, 8.0)?;
     println!(
-        "\n## Nandakumar 2019 network, MNIST 60k train / 10k test, {} epochs, batch 60",
-        args.mlp_epochs
+        "\n## Nandakumar 2019 network, MNIST 60k train / 10k test, batch 60, quadratic loss, lr 2"
     );
     println!(
-        "degree-3 least-squares sigmoid fit on [-8, 8]: {:?}",
-        sig_fit.coeffs()
+        "poly15 = least-squares sigmoid, degree 15 on [-40, 40], coefficients in x/40: {:?}",
+        wide.coeffs()
     );
+    let base = |activation: Activation, epochs: usize| MlpConfig {
+        epochs,
+        ..MlpConfig::nandakumar(activation)
+    };
+    let poly15 = Activation::Polynomial(wide);
+    let e = args.mlp_epochs;
     let mut runs: Vec<(String, MlpConfig, bool)> = vec![
         (
-            "784-128-32-10 poly3 fit, MSE, float".into(),
+            "784-128-32-10 exact sigmoid, float".into(),
+            base(Activation::Sigmoid, e),
+            false,
+        ),
+        (
+            "784-128-32-10 poly15, weight decay 1e-5, float".into(),
             MlpConfig {
-                epochs: args.mlp_epochs,
-                ..MlpConfig::nandakumar(Activation::Polynomial(sig_fit.clone()))
+                weight_decay: 1e-5,
+                ..base(poly15.clone(), e)
             },
             false,
         ),
         (
-            "784-128-32-10 exact sigmoid, MSE, float".into(),
+            "196-128-32-10 (14x14) poly15, weight decay 1e-5, float".into(),
             MlpConfig {
-                epochs: args.mlp_epochs,
-                ..MlpConfig::nandakumar(Activation::Sigmoid)
-            },
-            false,
-        ),
-        (
-            "196-128-32-10 (14x14) poly3 fit, MSE, float".into(),
-            MlpConfig {
-                epochs: args.mlp_epochs,
                 layers: vec![196, 128, 32, 10],
-                ..MlpConfig::nandakumar(Activation::Polynomial(sig_fit.clone()))
+                weight_decay: 1e-5,
+                ..base(poly15.clone(), e)
             },
             true,
         ),
+        (
+            "784-128-32-10 cubic on [-8, 8] (Kim et al.), float".into(),
+            base(Activation::Polynomial(kim3), e.min(5)),
+            false,
+        ),
+        (
+            "784-128-32-10 Chiang's cubic, float".into(),
+            base(
+                Activation::Polynomial(Polynomial::chiang_sigmoid3()),
+                e.min(5),
+            ),
+            false,
+        ),
     ];
     if !args.skip_fixed {
-        for bits in [16u32, 12, 10, 8] {
+        for bits in [16u32, 12, 8] {
             runs.push((
-                format!("784-128-32-10 poly3 fit, MSE, fixed {bits} bits"),
+                format!("784-128-32-10 poly15, weight decay 1e-5, fixed point {bits} bits"),
                 MlpConfig {
-                    epochs: args.mlp_epochs,
+                    weight_decay: 1e-5,
                     precision: Precision::Fixed { frac_bits: bits },
-                    ..MlpConfig::nandakumar(Activation::Polynomial(sig_fit.clone()))
+                    ..base(poly15.clone(), args.fixed_epochs)
                 },
                 false,
             ));
         }
     }
-    let _ = Loss::Mse;
-    let small_train = downsample_2x2(&train_px, 28, 28)?;
-    let small_test = downsample_2x2(&test_px, 28, 28)?;
     for (name, config, small) in runs {
         let (tr, te) = if small {
             (&small_train, &small_test)
@@ -270,24 +295,26 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
             (&train_px, &test_px)
         };
         let t = Instant::now();
-        println!("{name}:");
-        let result = train_mlp(tr, train_ds.labels(), te, test_ds.labels(), &config, |e| {
+        println!("{name}, {} epochs:", config.epochs);
+        let result = train_mlp(tr, train_ds.labels(), te, test_ds.labels(), &config, |ep| {
+            let z: Vec<String> = ep.max_abs_z.iter().map(|v| format!("{v:.1}")).collect();
             println!(
-                "  epoch {:>3}: loss {:.4}  test {}  ({:.1} s)",
-                e.epoch,
-                e.train_loss,
-                pct(e.test_accuracy),
-                e.seconds
+                "  epoch {:>3}: loss {:.4}  test {}  max|z| per layer [{}]  ({:.1} s)",
+                ep.epoch,
+                ep.train_loss,
+                pct(ep.test_accuracy),
+                z.join(", "),
+                ep.seconds
             );
         });
         match result {
             Ok(run) => println!(
-                "  => final test accuracy {} after {} epochs, {:.1} s total",
-                pct(run.epochs.last().map_or(0.0, |e| e.test_accuracy)),
+                "  => test accuracy {} after {} epochs, {:.1} s",
+                pct(run.epochs.last().map_or(0.0, |ep| ep.test_accuracy)),
                 run.epochs.len(),
                 t.elapsed().as_secs_f64()
             ),
-            Err(e) => println!("  => {e}"),
+            Err(err) => println!("  => {err} ({:.1} s)", t.elapsed().as_secs_f64()),
         }
     }
     Ok(())

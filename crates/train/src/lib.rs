@@ -10,6 +10,10 @@
 //!   polynomial sigmoid), and Nandakumar et al.'s fully connected network trained by
 //!   mini-batch SGD with a polynomial sigmoid, in floating or fixed point.
 //!
+//! Tests that need the real data read `$BLINDFOLD_DATA`, else `shared/data` beside the
+//! checkout; without either they fail with instructions unless `BLINDFOLD_SKIP_DATA_TESTS=1`.
+//! `examples/reference_report.rs` prints the reference accuracies and timings.
+//!
 //! The encrypted pipelines will be written on top of these, generic over a slot algebra, so
 //! that their plaintext mirror can be compared with the references here.
 

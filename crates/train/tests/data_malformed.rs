@@ -311,6 +311,11 @@ fn csv_errors_carry_line_and_column() {
         csv_err("1.0,1,inf\r\n", 3),
         (1, 2, CsvProblem::NotFinite { .. })
     ));
+    // Finite as f64 but not as f32 (found by the train_csv fuzz target).
+    assert_eq!(
+        csv_err("1.0,1e39,2\r\n", 3),
+        (1, 1, CsvProblem::OutOfF32Range { value: 1e39 })
+    );
     assert_eq!(
         csv_err("1.0,1,2\r\n\r\n1.0,1,2\r\n", 3),
         (2, 0, CsvProblem::EmptyLine)

@@ -160,7 +160,15 @@ pub fn parse_labelled_csv(bytes: &[u8], columns: usize) -> Result<FeatureSet, Cs
                 labels.push(parse_label(text).map_err(|p| at(line_no, 0, p))?);
             } else {
                 let v = parse_number(text).map_err(|p| at(line_no, field_no, p))?;
-                features.push(v as f32);
+                let single = v as f32;
+                if !single.is_finite() {
+                    return Err(at(
+                        line_no,
+                        field_no,
+                        CsvProblem::OutOfF32Range { value: v },
+                    ));
+                }
+                features.push(single);
             }
         }
     }

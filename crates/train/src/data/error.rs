@@ -82,6 +82,8 @@ pub enum CsvProblem {
     NotANumber { text: String },
     /// NaN or infinity.
     NotFinite { value: f64 },
+    /// A finite number too large in magnitude for `f32`, the type features are stored in.
+    OutOfF32Range { value: f64 },
     /// The label column must hold an integer such as `5.0`.
     LabelNotInteger { value: f64 },
     /// The label column must hold a digit `0..=9`.
@@ -104,6 +106,9 @@ impl fmt::Display for CsvProblem {
             }
             Self::NotANumber { text } => write!(f, "{text:?} is not a number"),
             Self::NotFinite { value } => write!(f, "{value} is not a finite number"),
+            Self::OutOfF32Range { value } => {
+                write!(f, "{value} does not fit in a 32-bit float")
+            }
             Self::LabelNotInteger { value } => write!(f, "label {value} is not an integer"),
             Self::LabelOutOfRange { value } => write!(f, "label {value} is not a digit 0..=9"),
             Self::EmptyLine => write!(f, "empty line"),

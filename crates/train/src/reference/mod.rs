@@ -57,7 +57,7 @@ impl From<ShapeError> for ReferenceError {
     }
 }
 
-/// Index of the largest entry (the first one on ties; NaN never wins).
+/// Index of the largest entry (the first one on ties; comparisons with NaN are false).
 pub fn argmax(values: &[f64]) -> usize {
     let mut best = 0;
     for (i, &v) in values.iter().enumerate() {
