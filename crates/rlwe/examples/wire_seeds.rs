@@ -1,9 +1,9 @@
 //! Writes one valid encoding of every wire type into `<dir>/wire_<kind>/seed`, as seed inputs
-//! for the fuzz targets. The parameters and key seeds match `fuzz/fuzz_targets/common/rlwe.rs`.
+//! for the fuzz targets. The parameters (`presets::insecure_tiny`) and key seeds match
+//! `fuzz/fuzz_targets/common/rlwe.rs`.
 //!
 //! `cargo run -p blindfold-rlwe --example wire_seeds -- fuzz/seeds`
 
-use blindfold_rlwe::security::{SecretDistribution, SecurityLevel};
 use blindfold_rlwe::wire::*;
 use blindfold_rlwe::*;
 use blindfold_rns::{rotation_element, sample};
@@ -14,15 +14,7 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
             .nth(1)
             .unwrap_or_else(|| "fuzz/seeds".into()),
     );
-    let params = Parameters::insecure_for_tests(ParametersLiteral {
-        log_n: 4,
-        log_q: vec![30, 25, 25],
-        log_p: vec![31, 31],
-        dnum: 2,
-        secret: SecretDistribution::Ternary,
-        sigma: sample::SIGMA,
-        security: SecurityLevel::Classical128,
-    })?;
+    let params = Parameters::insecure_for_tests(presets::insecure_tiny())?;
     let mut rng = sample::seeded_rng([7; 32]);
     let sk = SecretKey::generate(&params, &mut rng)?;
     let kg = KeyGenerator::new(&sk);

@@ -254,6 +254,12 @@ pub mod presets {
         }
     }
 
+    /// **Insecure** toy parameters for fuzzing and wire-format tests: N = 2^4, Q = 30 + 2×25
+    /// bits, P = 2×31 bits, dnum 2. Only [`Parameters::insecure_for_tests`] accepts them.
+    pub fn insecure_tiny() -> ParametersLiteral {
+        lit(4, vec![30, 25, 25], vec![31, 31], 2)
+    }
+
     /// N = 2^13: Q = 54 + 2×40 bits, P = 56 bits, dnum 3 (≈ 190 of 218 bits).
     pub fn n13() -> ParametersLiteral {
         lit(13, vec![54, 40, 40], vec![56], 3)

@@ -276,9 +276,7 @@ impl Poly<Ntt> {
         }
         let ctx = Arc::clone(self.ctx());
         let n = ctx.n();
-        let idx: Vec<usize> = (0..self.num_limbs())
-            .map(|k| self.modulus_index(k))
-            .collect();
+        let idx = self.modulus_indices();
         // Limb k of self is limb k of every a_d, and limb k (Q) or k - ql + y.q_limbs() (P) of b_d.
         self.words_mut()
             .par_chunks_mut(n)

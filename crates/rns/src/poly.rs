@@ -166,6 +166,13 @@ impl<R: Representation> Poly<R> {
         }
     }
 
+    /// Modulus indices of all limbs, in limb order.
+    pub fn modulus_indices(&self) -> Vec<usize> {
+        (0..self.num_limbs())
+            .map(|k| self.modulus_index(k))
+            .collect()
+    }
+
     /// The modulus of limb `k`.
     pub fn modulus(&self, k: usize) -> &Modulus {
         &self.ctx.moduli()[self.modulus_index(k)]
@@ -229,9 +236,7 @@ impl<R: Representation> Poly<R> {
     ) -> Result<(), Error> {
         self.check_same(other)?;
         let n = self.ctx.n();
-        let idx: Vec<usize> = (0..self.num_limbs())
-            .map(|k| self.modulus_index(k))
-            .collect();
+        let idx = self.modulus_indices();
         let moduli = self.ctx.moduli();
         self.data
             .par_chunks_mut(n)
@@ -244,9 +249,7 @@ impl<R: Representation> Poly<R> {
     /// Runs `f(modulus index, limb)` on every limb, in parallel.
     pub(crate) fn for_each_limb(&mut self, f: impl Fn(usize, &mut [u64]) + Sync + Send) {
         let n = self.ctx.n();
-        let idx: Vec<usize> = (0..self.num_limbs())
-            .map(|k| self.modulus_index(k))
-            .collect();
+        let idx = self.modulus_indices();
         self.data
             .par_chunks_mut(n)
             .zip(idx.par_iter())
@@ -312,9 +315,7 @@ impl<R: Representation> Poly<R> {
         }
         let ctx = Arc::clone(&self.ctx);
         let n = ctx.n();
-        let idx: Vec<usize> = (0..self.num_limbs())
-            .map(|k| self.modulus_index(k))
-            .collect();
+        let idx = self.modulus_indices();
         self.data
             .par_chunks_mut(n)
             .zip(idx.par_iter())
@@ -379,9 +380,7 @@ impl<R: Representation> Poly<R> {
         let auto = self.ctx.automorphism(g)?;
         let mut out = self.clone();
         let n = self.ctx.n();
-        let idx: Vec<usize> = (0..self.num_limbs())
-            .map(|k| self.modulus_index(k))
-            .collect();
+        let idx = self.modulus_indices();
         let ctx = &self.ctx;
         out.data
             .par_chunks_mut(n)
@@ -458,9 +457,7 @@ impl Poly<Coeff> {
         let k = k.rem_euclid(2 * n as i64) as usize;
         let mut out = self.clone();
         let ctx = Arc::clone(&self.ctx);
-        let idx: Vec<usize> = (0..self.num_limbs())
-            .map(|j| self.modulus_index(j))
-            .collect();
+        let idx = self.modulus_indices();
         out.data
             .par_chunks_mut(n)
             .zip(self.data.par_chunks(n))
@@ -501,9 +498,7 @@ impl Poly<Ntt> {
         a.check_same(b)?;
         self.check_same(a)?;
         let n = self.ctx.n();
-        let idx: Vec<usize> = (0..self.num_limbs())
-            .map(|k| self.modulus_index(k))
-            .collect();
+        let idx = self.modulus_indices();
         let moduli = self.ctx.moduli();
         self.data
             .par_chunks_mut(n)

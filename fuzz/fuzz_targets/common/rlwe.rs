@@ -8,7 +8,6 @@
 
 use std::sync::{Arc, OnceLock};
 
-use blindfold_rlwe::security::{SecretDistribution, SecurityLevel};
 use blindfold_rlwe::*;
 use blindfold_rns::{rotation_element, sample};
 
@@ -22,16 +21,8 @@ pub struct Env {
 pub fn env() -> &'static Env {
     static ENV: OnceLock<Env> = OnceLock::new();
     ENV.get_or_init(|| {
-        let params = Parameters::insecure_for_tests(ParametersLiteral {
-            log_n: 4,
-            log_q: vec![30, 25, 25],
-            log_p: vec![31, 31],
-            dnum: 2,
-            secret: SecretDistribution::Ternary,
-            sigma: sample::SIGMA,
-            security: SecurityLevel::Classical128,
-        })
-        .expect("fixed fuzz parameters");
+        let params = Parameters::insecure_for_tests(presets::insecure_tiny())
+            .expect("fixed fuzz parameters");
         let mut rng = sample::seeded_rng([7; 32]);
         let sk = SecretKey::generate(&params, &mut rng).expect("key");
         let kg = KeyGenerator::new(&sk);
