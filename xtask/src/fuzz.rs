@@ -6,6 +6,7 @@
 
 use std::fs;
 use std::process::Command;
+use std::time::{Duration, Instant};
 
 use crate::util::{self, Args, Result};
 
@@ -28,20 +29,31 @@ pub fn run(args: Vec<String>) -> Result {
     fuzz(&targets, seconds, budget, &libfuzzer_args)
 }
 
-/// Seconds per target: `seconds`, shortened so that all targets fit in `budget`.
-fn per_target_seconds(seconds: u64, budget: Option<u64>, targets: usize) -> Result<u64> {
-    let per = match budget {
-        Some(b) => seconds.min(b / targets.max(1) as u64),
-        None => seconds,
-    };
-    // libFuzzer reads -max_total_time=0 as "no limit".
-    if per == 0 {
+/// libFuzzer stops up to about a second after `-max_total_time` (start-up, loading the corpus).
+const LIBFUZZER_OVERRUN_SECONDS: u64 = 1;
+
+/// Checks that every target can get at least one second (libFuzzer reads `-max_total_time=0`
+/// as "no limit") within the budget, overrun included.
+fn check_budget(seconds: u64, budget: Option<u64>, targets: usize) -> Result {
+    let share = budget.map(|b| b / targets.max(1) as u64);
+    if seconds == 0 || share.is_some_and(|s| s < 1 + LIBFUZZER_OVERRUN_SECONDS) {
         return Err(format!(
-            "{targets} targets get 0 s each (--seconds {seconds}, --budget {budget:?})"
+            "{targets} target(s) cannot each run at least 1 s (--seconds {seconds}, --budget {budget:?})"
         )
         .into());
     }
-    Ok(per)
+    Ok(())
+}
+
+/// `-max_total_time` for the next target: `seconds`, or less so that it and the targets after
+/// it, each overrunning, still fit in what is left of the budget.
+fn next_run_seconds(seconds: u64, budget_left: Option<Duration>, targets_left: usize) -> u64 {
+    match budget_left {
+        None => seconds,
+        Some(left) => (left.as_secs() / targets_left.max(1) as u64)
+            .saturating_sub(LIBFUZZER_OVERRUN_SECONDS)
+            .clamp(1, seconds.max(1)),
+    }
 }
 
 fn cargo_fuzz() -> Command {
@@ -76,9 +88,12 @@ pub fn fuzz(
         return Err(format!("no fuzz target {unknown}; targets: {all:?}").into());
     }
     let targets = if targets.is_empty() { &all } else { targets };
-    let per = per_target_seconds(seconds, budget, targets.len())?;
-    eprintln!("fuzzing {} target(s) for {per} s each", targets.len());
-
+    check_budget(seconds, budget, targets.len())?;
+    let cap = budget.map_or(String::new(), |b| format!(", {b} s in all"));
+    eprintln!(
+        "fuzzing {} target(s), up to {seconds} s each{cap}",
+        targets.len()
+    );
     let fuzz_dir = util::repo_root().join("fuzz");
     let mut build = cargo_fuzz();
     build.args(["build", "--debug-assertions"]);
@@ -87,8 +102,13 @@ pub fn fuzz(
     }
     util::run(&mut build)?;
 
+    // The budget counts fuzzing only, from here: the build above is not part of it.
+    let start = Instant::now();
+    let deadline = budget.map(|b| start + Duration::from_secs(b));
     let mut failed = Vec::new();
-    for t in targets {
+    for (i, t) in targets.iter().enumerate() {
+        let left = deadline.map(|d| d.saturating_duration_since(Instant::now()));
+        let secs = next_run_seconds(seconds, left, targets.len() - i);
         let corpus = fuzz_dir.join("corpus").join(t);
         fs::create_dir_all(&corpus)?;
         let mut cmd = cargo_fuzz();
@@ -99,7 +119,7 @@ pub fn fuzz(
             cmd.arg(seeds);
         }
         cmd.arg("--")
-            .arg(format!("-max_total_time={per}"))
+            .arg(format!("-max_total_time={secs}"))
             .arg(format!("-timeout={INPUT_TIMEOUT_SECONDS}"))
             .args(libfuzzer_args);
         if let Err(e) = util::run(&mut cmd) {
@@ -107,9 +127,10 @@ pub fn fuzz(
             failed.push(t.clone());
         }
     }
+    let took = start.elapsed().as_secs_f64();
     if failed.is_empty() {
         eprintln!(
-            "fuzz: {} target(s) ran {per} s each without findings",
+            "fuzz: {} target(s), {took:.1} s of fuzzing, no findings",
             targets.len()
         );
         Ok(())
@@ -123,12 +144,19 @@ mod tests {
     use super::*;
 
     #[test]
-    fn budget_splits_evenly_and_never_reaches_zero() {
-        assert_eq!(per_target_seconds(10, None, 5).unwrap(), 10);
-        assert_eq!(per_target_seconds(10, Some(60), 2).unwrap(), 10);
-        assert_eq!(per_target_seconds(45, Some(60), 2).unwrap(), 30);
-        assert_eq!(per_target_seconds(45, Some(60), 7).unwrap(), 8);
-        assert!(per_target_seconds(10, Some(3), 4).is_err());
-        assert!(per_target_seconds(0, None, 1).is_err());
+    fn budget_is_shared_by_the_targets_left() {
+        let secs = Duration::from_secs;
+        assert_eq!(next_run_seconds(10, None, 5), 10);
+        assert_eq!(next_run_seconds(10, Some(secs(60)), 2), 10);
+        assert_eq!(next_run_seconds(45, Some(secs(60)), 2), 29);
+        // 12 targets in 60 s: 4 s each plus the overrun.
+        assert_eq!(next_run_seconds(45, Some(secs(60)), 12), 4);
+        // A target that overran leaves less to the next ones, never less than 1 s.
+        assert_eq!(next_run_seconds(45, Some(secs(7)), 2), 2);
+        assert_eq!(next_run_seconds(45, Some(Duration::ZERO), 3), 1);
+        assert!(check_budget(10, Some(60), 12).is_ok());
+        assert!(check_budget(10, Some(23), 12).is_err());
+        assert!(check_budget(0, None, 1).is_err());
+        assert!(check_budget(1, None, 100).is_ok());
     }
 }
