@@ -66,7 +66,14 @@ pub fn run(args: Vec<String>) -> Result {
         .into());
     }
 
-    let mut md = format!("## `cargo xtask bench {area}`\n\n");
+    let mut invocation = format!("cargo xtask bench {area}");
+    if let Some(n) = threads {
+        let _ = write!(invocation, " --threads {n}");
+    }
+    if !criterion_args.is_empty() {
+        let _ = write!(invocation, " -- {}", criterion_args.join(" "));
+    }
+    let mut md = format!("## `{invocation}`\n\n");
     let threads_note = match (threads, pinned) {
         (None, _) => "default threads".to_owned(),
         (Some(n), None) => format!("RAYON_NUM_THREADS={n}"),
