@@ -6,31 +6,9 @@
 use blindfold_modarith::Modulus;
 use libfuzzer_sys::fuzz_target;
 
-/// Little-endian words read off the input; past its end they read as zero, so short inputs
-/// still reach every check.
-struct Words<'a>(&'a [u8]);
-
-impl Words<'_> {
-    fn take<const N: usize>(&mut self) -> [u8; N] {
-        let n = self.0.len().min(N);
-        let mut buf = [0u8; N];
-        buf[..n].copy_from_slice(&self.0[..n]);
-        self.0 = &self.0[n..];
-        buf
-    }
-    fn u8(&mut self) -> u8 {
-        self.take::<1>()[0]
-    }
-    fn u64(&mut self) -> u64 {
-        u64::from_le_bytes(self.take())
-    }
-    fn u128(&mut self) -> u128 {
-        u128::from_le_bytes(self.take())
-    }
-    fn is_empty(&self) -> bool {
-        self.0.is_empty()
-    }
-}
+#[path = "common/words.rs"]
+mod words;
+use words::Words;
 
 fn gcd(mut a: u64, mut b: u64) -> u64 {
     while b != 0 {

@@ -9,27 +9,9 @@ use blindfold_modarith::primes::{PrimesNear, is_prime};
 use blindfold_ntt::{Kernel, MIN_DEGREE, NttPlan};
 use libfuzzer_sys::fuzz_target;
 
-/// Little-endian words read off the input; past its end they read as zero.
-struct Words<'a>(&'a [u8]);
-
-impl Words<'_> {
-    fn take<const N: usize>(&mut self) -> [u8; N] {
-        let n = self.0.len().min(N);
-        let mut buf = [0u8; N];
-        buf[..n].copy_from_slice(&self.0[..n]);
-        self.0 = &self.0[n..];
-        buf
-    }
-    fn u8(&mut self) -> u8 {
-        self.take::<1>()[0]
-    }
-    fn u32(&mut self) -> u32 {
-        u32::from_le_bytes(self.take())
-    }
-    fn u64(&mut self) -> u64 {
-        u64::from_le_bytes(self.take())
-    }
-}
+#[path = "common/words.rs"]
+mod words;
+use words::Words;
 
 fn pow_mod(mut base: u128, mut e: u64, q: u128) -> u128 {
     let mut acc = 1 % q;
