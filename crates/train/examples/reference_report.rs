@@ -3,7 +3,7 @@
 //! ```text
 //! cargo run --release -p blindfold-train --example reference_report -- \
 //!     [--data DIR] [--mlr-iterations N] [--mlp-epochs N] [--fixed-epochs N]
-//!     [--skip-mlp] [--skip-fixed]
+//!     [--skip-mlp] [--skip-float-mlp] [--skip-fixed]
 //! ```
 //! The data directory defaults to `$BLINDFOLD_DATA`.
 
@@ -25,6 +25,7 @@ struct Args {
     mlp_epochs: usize,
     fixed_epochs: usize,
     skip_mlp: bool,
+    skip_float_mlp: bool,
     skip_fixed: bool,
 }
 
@@ -35,6 +36,7 @@ fn parse_args() -> Result<Args, String> {
         mlp_epochs: 30,
         fixed_epochs: 5,
         skip_mlp: false,
+        skip_float_mlp: false,
         skip_fixed: false,
     };
     let mut it = std::env::args().skip(1);
@@ -58,6 +60,7 @@ fn parse_args() -> Result<Args, String> {
                     .map_err(|e| format!("--fixed-epochs: {e}"))?
             }
             "--skip-mlp" => args.skip_mlp = true,
+            "--skip-float-mlp" => args.skip_float_mlp = true,
             "--skip-fixed" => args.skip_fixed = true,
             other => return Err(format!("unknown argument {other}")),
         }
@@ -275,6 +278,9 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
             false,
         ),
     ];
+    if args.skip_float_mlp {
+        runs.clear();
+    }
     if !args.skip_fixed {
         for bits in [16u32, 12, 8] {
             runs.push((
