@@ -14,8 +14,9 @@ pub const USAGE: &str = "\
 cargo xtask fuzz [--seconds N] [--budget T] [TARGET...] [-- <libFuzzer args>]
     Runs each cargo-fuzz target (default: all of `cargo fuzz list`) for N seconds (default 10)
     under AddressSanitizer, with debug assertions, starting from fuzz/corpus/<t> and the
-    committed seeds in fuzz/seeds/<t>. --budget T caps the total fuzzing time at T seconds by
-    shortening each target's run. Installs cargo-fuzz when it is missing.";
+    committed seeds in fuzz/seeds/<t>. --budget T shortens the runs so that all of them take
+    about T seconds (libFuzzer may overrun by a second; the build is not counted). Installs
+    cargo-fuzz when it is missing.";
 
 const DEFAULT_SECONDS: u64 = 10;
 /// A single input running this long is a hang, reported as a finding.
