@@ -6,7 +6,9 @@ use blindfold_train::data::parse_labelled_csv;
 use libfuzzer_sys::fuzz_target;
 
 fuzz_target!(|data: &[u8]| {
-    let Some((&first, rest)) = data.split_first() else { return };
+    let Some((&first, rest)) = data.split_first() else {
+        return;
+    };
     let columns = usize::from(first % 8) + 1;
     match parse_labelled_csv(rest, columns) {
         Ok(set) => {

@@ -10,11 +10,19 @@ use libfuzzer_sys::fuzz_target;
 fuzz_target!(|data: &[u8]| {
     if let Ok(img) = decode_idx_images(data) {
         assert_eq!(img.pixels.len(), img.count * img.rows * img.cols);
-        let raw = encode_idx_images(img.count as u32, img.rows as u32, img.cols as u32, &img.pixels);
+        let raw = encode_idx_images(
+            img.count as u32,
+            img.rows as u32,
+            img.cols as u32,
+            &img.pixels,
+        );
         assert_eq!(decode_idx_images(&raw).expect("re-decode"), img);
     }
     if let Ok(labels) = decode_idx_labels(data) {
         assert!(labels.iter().all(|&l| l <= 9));
-        assert_eq!(decode_idx_labels(&encode_idx_labels(&labels)).expect("re-decode"), labels);
+        assert_eq!(
+            decode_idx_labels(&encode_idx_labels(&labels)).expect("re-decode"),
+            labels
+        );
     }
 });
