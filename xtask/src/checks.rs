@@ -81,7 +81,12 @@ fn test() -> Result {
 }
 
 fn fuzz_step() -> Result {
-    fuzz::fuzz(&[], CI_FUZZ_BUDGET_SECONDS, Some(CI_FUZZ_BUDGET_SECONDS), &[])
+    fuzz::fuzz(
+        &[],
+        CI_FUZZ_BUDGET_SECONDS,
+        Some(CI_FUZZ_BUDGET_SECONDS),
+        &[],
+    )
 }
 
 const STEPS: [Step; 4] = [
