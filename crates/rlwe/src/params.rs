@@ -211,28 +211,44 @@ impl Parameters {
     }
 }
 
-/// For each bit size, primes ≡ 1 mod 2N closest to `2^bits`, alternately above and below, so
-/// CKKS scale primes stay close to `Δ`. All primes distinct; `Q` chosen before `P`.
+/// Primes ≡ 1 mod 2N, all distinct. The scale primes `q_L … q_1` are picked top down so
+/// that the CKKS scale ladder `Δ_L = 2^{b_L}`, `Δ_{l-1} = Δ_l² / q_l` never drifts: each
+/// `q_l` is the unused prime closest to `Δ_l² / 2^{2 s_l - b_l}` (`s_l = log2 Δ_l` rounded),
+/// so every `Δ_l` stays within one prime gap of its nominal power of two. Nearest-to-`2^b`
+/// primes alternating above and below would let the ladder's error double at every level.
+/// Then `q_0`, then `P`: the first unused prime from `2^bits` (alternately above, below).
 fn choose_primes(l: &ParametersLiteral) -> Result<(Vec<u64>, Vec<u64>), Error> {
     let two_n = 2u64 << l.log_n;
     let mut used: Vec<u64> = Vec::new();
-    let mut pick = |bits: u32| -> Result<u64, Error> {
-        let p = PrimesNear::new(1u64 << bits, two_n)
+    let mut pick = |target: f64, bits: u32, nearest: bool| -> Result<u64, Error> {
+        let t = target.round().clamp(2.0, u64::MAX as f64) as u64;
+        // The iterator alternates above/below, so the nearest unused prime on each side is
+        // among the first few unused candidates.
+        let p = PrimesNear::new(t, two_n)
             .map_err(|e| Error::from(blindfold_rns::Error::from(e)))?
-            .find(|p| !used.contains(p))
+            .filter(|p| !used.contains(p))
+            .take(if nearest { 4 } else { 1 })
+            .min_by_key(|&p| p.abs_diff(t))
             .ok_or(ParamsError::NotEnoughPrimes { bits })?;
         used.push(p);
         Ok(p)
     };
-    let q = l
-        .log_q
-        .iter()
-        .map(|&b| pick(b))
-        .collect::<Result<Vec<_>, _>>()?;
+    let mut q = vec![0u64; l.log_q.len()];
+    if let Some(&top) = l.log_q.last() {
+        let mut scale = 2f64.powi(top as i32);
+        for i in (1..l.log_q.len()).rev() {
+            let b = l.log_q[i];
+            let s = scale.log2().round();
+            let target = scale * scale / 2f64.powf(2.0 * s - b as f64);
+            q[i] = pick(target, b, true)?;
+            scale = scale * scale / q[i] as f64;
+        }
+        q[0] = pick(2f64.powi(l.log_q[0] as i32), l.log_q[0], false)?;
+    }
     let p = l
         .log_p
         .iter()
-        .map(|&b| pick(b))
+        .map(|&b| pick(2f64.powi(b as i32), b, false))
         .collect::<Result<Vec<_>, _>>()?;
     Ok((q, p))
 }

@@ -74,6 +74,27 @@ pub trait SlotAlgebra {
     fn mul_scalar(&self, a: &Self::Ct, c: Self::Scalar) -> Result<Self::Ct, Self::Error>;
     /// `a · b` slot-wise with relinearization; consumes one level.
     fn mul(&self, a: &Self::Ct, b: &Self::Ct) -> Result<Self::Ct, Self::Error>;
+    /// `a · a`; consumes one level.
+    fn square(&self, a: &Self::Ct) -> Result<Self::Ct, Self::Error> {
+        self.mul(a, a)
+    }
+    /// `Σ ct_i · pt_i` (a linear transform's inner loop), consuming one level; `None` for
+    /// an empty sum. Backends may accumulate the products before a single rescale; the
+    /// default multiplies and adds.
+    fn mul_plain_sum(
+        &self,
+        terms: &[(&Self::Ct, &Self::Pt)],
+    ) -> Result<Option<Self::Ct>, Self::Error> {
+        let mut acc: Option<Self::Ct> = None;
+        for &(c, p) in terms {
+            let t = self.mul_plain(c, p)?;
+            acc = Some(match acc {
+                None => t,
+                Some(a) => self.add(&a, &t)?,
+            });
+        }
+        Ok(acc)
+    }
     /// Cyclic left rotation by `k` slots (`k < 0` rotates right).
     fn rotate(&self, a: &Self::Ct, k: i64) -> Result<Self::Ct, Self::Error>;
     /// Several rotations of one ciphertext; backends with hoisting share the decomposition.
