@@ -1,0 +1,1 @@
+//! BGV: exact batched integer arithmetic modulo `t` with modulus switching.
