@@ -5,5 +5,6 @@
 //! needs, its depth and its operation counts are known before any key exists.
 
 pub mod plan;
+pub mod volley;
 
 pub use plan::{Cost, Plan};
