@@ -37,6 +37,48 @@ impl AddAssign for Cost {
     }
 }
 
+impl Cost {
+    /// Side-by-side composition (independent branches joined at the end): counts add, the
+    /// depth is the larger one.
+    pub fn beside(self, o: Cost) -> Cost {
+        Cost {
+            rotations: self.rotations + o.rotations,
+            ct_mul: self.ct_mul + o.ct_mul,
+            pt_mul: self.pt_mul + o.pt_mul,
+            depth: self.depth.max(o.depth),
+        }
+    }
+}
+
+/// Plans run one after the other: the union of their rotations, the sum of their costs.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct Sequence {
+    rotations: BTreeSet<usize>,
+    cost: Cost,
+}
+
+impl Sequence {
+    pub fn new() -> Self {
+        Self::default()
+    }
+
+    /// Appends `step`.
+    pub fn then(mut self, step: &dyn Plan) -> Self {
+        self.rotations.extend(step.rotations_needed());
+        self.cost += step.cost();
+        self
+    }
+}
+
+impl Plan for Sequence {
+    fn rotations_needed(&self) -> BTreeSet<usize> {
+        self.rotations.clone()
+    }
+    fn cost(&self) -> Cost {
+        self.cost
+    }
+}
+
 /// A computation known before it runs.
 pub trait Plan {
     /// Rotation offsets used, normalized to `0 < k < slots` (left rotations).
