@@ -1,0 +1,308 @@
+//! Encryption, and decryption with the noise measured on the way.
+//!
+//! Representation: a BGV ciphertext `(c_0, c_1, …)` at level `l` with correction `c` is
+//! stored scaled by `t^{-1}`: `t·Σ c_i s^i = c·m + t·e (mod Q_l)`. In that form the RLWE
+//! layer's key switching (error `ε`) and rounding rescale are already BGV operations: `ε`
+//! becomes `t·ε` and the rounding of `x/q_l` becomes the `δ ≡ 0 mod t` correction of a
+//! modulus switch, so keys, relinearization and rotations are shared with CKKS unchanged.
+
+use std::sync::Arc;
+
+use blindfold_rlwe::{Ciphertext, Plaintext, PublicKey, SecretKey};
+use blindfold_rns::{Coeff, Poly};
+use rand_core::{CryptoRng, RngCore};
+use rayon::prelude::*;
+use zeroize::Zeroizing;
+
+use crate::encoding::center;
+use crate::{BgvParameters, Encoder, Error};
+
+/// Checks a ciphertext's parameters, shape and correction factor.
+pub(crate) fn check_ciphertext(params: &BgvParameters, ct: &Ciphertext) -> Result<(), Error> {
+    let Some(first) = ct.parts.first() else {
+        return Err(Error::InvalidDegree {
+            degree: 0,
+            expected: "at least 1",
+        });
+    };
+    if ct.parts.len() < 2 {
+        return Err(Error::InvalidDegree {
+            degree: 0,
+            expected: "at least 1",
+        });
+    }
+    let ring = params.rlwe().ring();
+    for p in &ct.parts {
+        if **p.ctx() != **ring || p.p_limbs() != 0 || p.q_limbs() != first.q_limbs() {
+            return Err(Error::ParametersMismatch);
+        }
+    }
+    params.check_correction(ct.meta.correction)
+}
+
+/// `poly *= t^{-1}` limb by limb (into the ciphertext representation).
+pub(crate) fn scale_by_t_inv<R: blindfold_rns::Representation>(
+    params: &BgvParameters,
+    poly: &mut Poly<R>,
+) -> Result<(), Error> {
+    let per_limb: Vec<u64> = (0..poly.q_limbs())
+        .map(|i| params.t_inv_mod_q(i).0)
+        .collect();
+    Ok(poly.scalar_mul_limbs_assign(&per_limb)?)
+}
+
+/// `poly *= t` limb by limb (out of the ciphertext representation).
+pub(crate) fn scale_by_t<R: blindfold_rns::Representation>(
+    params: &BgvParameters,
+    poly: &mut Poly<R>,
+) -> Result<(), Error> {
+    let per_limb: Vec<u64> = (0..poly.q_limbs()).map(|i| params.t_mod_q(i).0).collect();
+    Ok(poly.scalar_mul_limbs_assign(&per_limb)?)
+}
+
+fn same_rlwe(params: &BgvParameters, sk_params: &blindfold_rlwe::Parameters) -> bool {
+    *sk_params == **params.rlwe()
+}
+
+/// Encrypts plaintexts (noise `t·e`) under a secret or a public key.
+#[derive(Debug)]
+pub struct Encryptor<'a> {
+    params: Arc<BgvParameters>,
+    encoder: Encoder,
+    inner: blindfold_rlwe::Encryptor<'a>,
+}
+
+impl<'a> Encryptor<'a> {
+    /// Secret-key encryption: the smallest noise, and `c_1` expands from a public seed.
+    pub fn with_secret_key(params: &Arc<BgvParameters>, sk: &'a SecretKey) -> Result<Self, Error> {
+        if !same_rlwe(params, sk.params()) {
+            return Err(Error::ParametersMismatch);
+        }
+        Ok(Self {
+            params: Arc::clone(params),
+            encoder: Encoder::new(params),
+            // In the t^{-1} representation the RLWE error is the BGV error divided by t.
+            inner: blindfold_rlwe::Encryptor::with_secret_key(sk, 1),
+        })
+    }
+
+    /// Public-key encryption.
+    pub fn with_public_key(params: &Arc<BgvParameters>, pk: &'a PublicKey) -> Self {
+        Self {
+            params: Arc::clone(params),
+            encoder: Encoder::new(params),
+            inner: blindfold_rlwe::Encryptor::with_public_key(params.rlwe(), pk, 1),
+        }
+    }
+
+    /// Encrypts `pt` at its level, keeping its correction factor.
+    pub fn encrypt<G: RngCore + CryptoRng>(
+        &self,
+        pt: &Plaintext,
+        rng: &mut G,
+    ) -> Result<Ciphertext, Error> {
+        self.encoder.check_plaintext(pt)?;
+        let mut poly = pt.poly.clone();
+        scale_by_t_inv(&self.params, &mut poly)?;
+        let scaled = Plaintext {
+            poly,
+            meta: pt.meta,
+        };
+        Ok(self.inner.encrypt(&scaled, rng)?)
+    }
+
+    /// An encryption of zero at `level`.
+    pub fn encrypt_zero<G: RngCore + CryptoRng>(
+        &self,
+        level: usize,
+        rng: &mut G,
+    ) -> Result<Ciphertext, Error> {
+        Ok(self.inner.encrypt_zero(level, rng)?)
+    }
+}
+
+/// The size of a ciphertext's noise, measured with the secret key.
+#[derive(Clone, Copy, Debug, PartialEq)]
+pub struct Noise {
+    /// `log2` of the largest centered coefficient of `c·m + t·e` modulo `Q_l` (message
+    /// included: it is what must stay below `Q_l / 2`); `-inf` for zero.
+    pub log2_noise: f64,
+    /// `log2 Q_l`.
+    pub log2_modulus: f64,
+}
+
+impl Noise {
+    /// Bits left before decryption fails: `⌊log2(Q_l/2) − log2‖c·m + t·e‖⌋`, at least 0.
+    pub fn budget(&self) -> u32 {
+        let bits = self.log2_modulus - 1.0 - self.log2_noise;
+        if bits.is_finite() {
+            bits.max(0.0).floor() as u32
+        } else {
+            // No noise at all: everything but the sign bit is budget.
+            (self.log2_modulus - 1.0).max(0.0).floor() as u32
+        }
+    }
+}
+
+/// Decrypts with the secret key. Every decryption measures the noise and refuses (with
+/// [`Error::DecryptionFailure`]) a ciphertext whose noise budget is 0 instead of returning
+/// a wrong message: once the noise wraps around `Q_l`, the centered coefficients look uniform
+/// and the largest of `N` exceeds `Q_l/4` except with probability about `2^{-N}`.
+#[derive(Debug)]
+pub struct Decryptor<'a> {
+    params: Arc<BgvParameters>,
+    encoder: Encoder,
+    inner: blindfold_rlwe::Decryptor<'a>,
+}
+
+/// Decrypted coefficients modulo `t` (correction removed) and the measured noise.
+struct Opened {
+    coeffs: Zeroizing<Vec<u64>>,
+    noise: Noise,
+}
+
+impl<'a> Decryptor<'a> {
+    /// A decryptor for `sk`.
+    pub fn new(params: &Arc<BgvParameters>, sk: &'a SecretKey) -> Result<Self, Error> {
+        if !same_rlwe(params, sk.params()) {
+            return Err(Error::ParametersMismatch);
+        }
+        Ok(Self {
+            params: Arc::clone(params),
+            encoder: Encoder::new(params),
+            inner: blindfold_rlwe::Decryptor::new(sk),
+        })
+    }
+
+    /// The noise of `ct` (no failure check).
+    pub fn noise(&self, ct: &Ciphertext) -> Result<Noise, Error> {
+        Ok(self.open(ct)?.noise)
+    }
+
+    /// The noise budget of `ct` in bits (0: decryption is no longer guaranteed).
+    pub fn noise_budget(&self, ct: &Ciphertext) -> Result<u32, Error> {
+        Ok(self.noise(ct)?.budget())
+    }
+
+    /// The message polynomial's coefficients in `[0, t)`.
+    pub fn decrypt_coeffs(&self, ct: &Ciphertext) -> Result<Zeroizing<Vec<u64>>, Error> {
+        self.checked(ct)
+    }
+
+    /// The message as a plaintext at level 0 with correction 1.
+    pub fn decrypt(&self, ct: &Ciphertext) -> Result<Plaintext, Error> {
+        let coeffs = self.checked(ct)?;
+        self.encoder.lift(&coeffs, 0, 1)
+    }
+
+    /// Slot values in `[0, t)` (row-major, `N` of them).
+    pub fn decrypt_unsigned(&self, ct: &Ciphertext) -> Result<Vec<u64>, Error> {
+        let coeffs = self.checked(ct)?;
+        self.encoder.coeffs_to_slots(&coeffs)
+    }
+
+    /// Slot values in `(-t/2, t/2]`.
+    pub fn decrypt_signed(&self, ct: &Ciphertext) -> Result<Vec<i64>, Error> {
+        let t = self.params.t();
+        Ok(self
+            .decrypt_unsigned(ct)?
+            .into_iter()
+            .map(|v| center(v, t))
+            .collect())
+    }
+
+    /// The `N/2` slot values of row 0 in `(-t/2, t/2]`: the vector a
+    /// [`SlotAlgebra`](blindfold_rlwe::SlotAlgebra) computation on [`crate::Evaluator`] holds.
+    pub fn decrypt_replicated(&self, ct: &Ciphertext) -> Result<Vec<i64>, Error> {
+        let mut v = self.decrypt_signed(ct)?;
+        v.truncate(self.params.n() / 2);
+        Ok(v)
+    }
+
+    fn checked(&self, ct: &Ciphertext) -> Result<Zeroizing<Vec<u64>>, Error> {
+        let opened = self.open(ct)?;
+        if opened.noise.budget() == 0 {
+            return Err(Error::DecryptionFailure {
+                log2_noise: opened.noise.log2_noise,
+                log2_modulus: opened.noise.log2_modulus,
+            });
+        }
+        Ok(opened.coeffs)
+    }
+
+    /// `x = t·Σ c_i s^i mod Q_l` as balanced mixed-radix digits (Garner), coefficient by
+    /// coefficient: `x mod t` exactly, and `log2 |x|` from the top three digits. No branch
+    /// or table index depends on the decrypted values.
+    fn open(&self, ct: &Ciphertext) -> Result<Opened, Error> {
+        check_ciphertext(&self.params, ct)?;
+        let params = &*self.params;
+        let mut x = self.inner.decrypt(ct)?;
+        scale_by_t(params, &mut *x)?;
+        let x: Zeroizing<Poly<Coeff>> = Zeroizing::new((*x).clone().into_coeff());
+        let (n, limbs) = (params.n(), ct.level() + 1);
+        let moduli = &params.rlwe().ring().moduli()[..limbs];
+        let q: Vec<f64> = moduli.iter().map(|m| m.value() as f64).collect();
+        let mut log2_radix = vec![0f64; limbs];
+        for j in 1..limbs {
+            log2_radix[j] = log2_radix[j - 1] + q[j - 1].log2();
+        }
+        let log2_modulus = log2_radix[limbs - 1] + q[limbs - 1].log2();
+        let t = params.t_modulus();
+        let undo = t.inv(ct.meta.correction).unwrap_or(0);
+
+        let mut coeffs = Zeroizing::new(vec![0u64; n]);
+        const CHUNK: usize = 256;
+        let log2_noise = coeffs
+            .par_chunks_mut(CHUNK)
+            .enumerate()
+            .map(|(c, out)| {
+                let mut digits = Zeroizing::new(vec![0i64; limbs]);
+                let mut worst = f64::NEG_INFINITY;
+                for (k, o) in out.iter_mut().enumerate() {
+                    let idx = c * CHUNK + k;
+                    for i in 0..limbs {
+                        let m = &moduli[i];
+                        let radix = params.radix(i);
+                        let mut s = 0u64;
+                        for j in 0..i {
+                            s = m.mul_add(s, m.from_i64(digits[j]), radix[j]);
+                        }
+                        let d = m.mul(m.sub(x.limb(i)[idx], s), params.radix_inv(i));
+                        digits[i] = m.center(d);
+                    }
+                    let mut rem = 0u64;
+                    // |x| ≈ 2^{log2 R_k} · |a_k + a_{k-1}/q_{k-1} + a_{k-2}/(q_{k-1} q_{k-2})|
+                    // for the top non-zero digit k, selected with masks.
+                    let (mut mag, mut log2_r) = (0f64, f64::NEG_INFINITY);
+                    for j in 0..limbs {
+                        rem = t.mul_add(rem, t.from_i64(digits[j]), params.radix_mod_t(j));
+                        let mut v = digits[j] as f64;
+                        if j >= 1 {
+                            let mut low = digits[j - 1] as f64;
+                            if j >= 2 {
+                                low += digits[j - 2] as f64 / q[j - 2];
+                            }
+                            v += low / q[j - 1];
+                        }
+                        let keep = (digits[j] != 0) as u64;
+                        let mask = keep.wrapping_neg();
+                        mag = f64::from_bits((v.abs().to_bits() & mask) | (mag.to_bits() & !mask));
+                        log2_r = f64::from_bits(
+                            (log2_radix[j].to_bits() & mask) | (log2_r.to_bits() & !mask),
+                        );
+                    }
+                    worst = worst.max(log2_r + mag.log2());
+                    *o = t.mul(rem, undo);
+                }
+                worst
+            })
+            .reduce(|| f64::NEG_INFINITY, f64::max);
+        Ok(Opened {
+            coeffs,
+            noise: Noise {
+                log2_noise,
+                log2_modulus,
+            },
+        })
+    }
+}
