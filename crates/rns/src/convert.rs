@@ -8,9 +8,14 @@ use rayon::prelude::*;
 
 use crate::{Coeff, Error, Ntt, Poly, Representation};
 
-/// Fast (approximate) base conversion from a basis `F = {f_j}` to `T = {t_i}`:
-/// `conv(x)_i = Σ_j [x_j · (F/f_j)^{-1}]_{f_j} · (F/f_j) mod t_i`, which equals
-/// `x + u·F (mod t_i)` for some integer `0 <= u < |F|` (Halevi–Polyakov–Shoup, 2019).
+/// Fast (approximate) base conversion from a basis `F = {f_j}` to `T = {t_i}` with centered
+/// digits: `conv(x)_i = Σ_j y_j · (F/f_j) mod t_i` where `y_j = [x_j · (F/f_j)^{-1}]_{f_j}`
+/// is taken in `(-f_j/2, f_j/2]`. The result is `x + u·F (mod t_i)` for an integer
+/// `|u| <= |F|/2 + 1` with `x` the centered CRT value (Halevi–Polyakov–Shoup, 2019).
+///
+/// Centering matters for key switching: with digits in `[0, f_j)` the extended value has a
+/// mean of about `|F|·F/2`, a near-constant polynomial whose product with the key's error is
+/// amplified by `~N` in the slots next to the root `ζ ≈ 1`; centered digits have zero mean.
 #[derive(Debug)]
 pub struct BaseConverter {
     from: Vec<Modulus>,
@@ -19,10 +24,16 @@ pub struct BaseConverter {
     hat_inv: Vec<(u64, u64)>,
     /// `hat[i][j] = (F/f_j) mod t_i`.
     hat: Vec<Vec<u64>>,
+    /// `neg[i][j] = -f_j·(F/f_j) mod t_i`: added when `y_j` is taken negative.
+    neg: Vec<Vec<u64>>,
 }
 
-/// Products of two words below 2^62 are below 2^124: sixteen fit in a `u128`.
-const LAZY_TERMS: usize = 16;
+/// Products of two words below 2^62 are below 2^124: fifteen products plus fifteen
+/// corrections below 2^62 fit in a `u128`.
+const LAZY_TERMS: usize = 15;
+
+/// Coefficients per work item: the block's `u128` accumulators stay in L1.
+const BLOCK: usize = 256;
 
 impl BaseConverter {
     /// Tables for converting from the moduli at indices `from` to those at `to`.
@@ -44,15 +55,26 @@ impl BaseConverter {
                 (v, f.shoup(v))
             })
             .collect();
-        let hat = to
+        let hat: Vec<Vec<u64>> = to
             .iter()
             .map(|t| (0..from.len()).map(|j| hat_mod(t, j)).collect())
+            .collect();
+        let neg = to
+            .iter()
+            .zip(&hat)
+            .map(|(t, h)| {
+                from.iter()
+                    .zip(h)
+                    .map(|(f, &hj)| t.neg(t.mul(t.reduce(f.value()), hj)))
+                    .collect()
+            })
             .collect();
         Self {
             from,
             to,
             hat_inv,
             hat,
+            neg,
         }
     }
 
@@ -71,33 +93,63 @@ impl BaseConverter {
         assert_eq!(input.len(), self.from.len(), "input limb count");
         assert_eq!(output.len(), self.to.len(), "output limb count");
         let n = input.first().map_or(0, |x| x.len());
-        let y: Vec<Vec<u64>> = input
-            .par_iter()
-            .zip(self.from.par_iter().zip(&self.hat_inv))
-            .map(|(x, (f, &(w, ws)))| x.iter().map(|&v| f.mul_shoup(v, w, ws)).collect())
-            .collect();
-        output
+        let blocks = n.div_ceil(BLOCK);
+        // Transpose the outputs into per-block slices so blocks run in parallel.
+        let mut per_block: Vec<Vec<&mut [u64]>> = (0..blocks).map(|_| Vec::new()).collect();
+        for out in output.iter_mut() {
+            for (b, chunk) in out.chunks_mut(BLOCK).enumerate() {
+                per_block[b].push(chunk);
+            }
+        }
+        per_block
             .par_iter_mut()
-            .zip(self.to.par_iter().zip(&self.hat))
-            .for_each(|(out, (t, hat))| {
-                let mut acc = vec![0u128; n];
-                let mut pending = 0;
-                for (yj, &h) in y.iter().zip(hat) {
-                    for (a, &v) in acc.iter_mut().zip(yj) {
-                        *a += v as u128 * h as u128;
-                    }
-                    pending += 1;
-                    if pending == LAZY_TERMS {
-                        for a in acc.iter_mut() {
-                            *a = t.reduce_u128(*a) as u128;
-                        }
-                        pending = 1;
+            .enumerate()
+            .for_each(|(b, outs)| self.convert_block(input, b * BLOCK, outs));
+    }
+
+    fn convert_block(&self, input: &[&[u64]], start: usize, outs: &mut [&mut [u64]]) {
+        let len = outs.first().map_or(0, |o| o.len());
+        let k = self.from.len();
+        // y_j in [0, f_j) and the mask of those taken negative (y_j > f_j/2).
+        let mut y = vec![0u64; k * len];
+        let mut mask = vec![0u64; k * len];
+        for (j, ((f, &(w, ws)), x)) in self.from.iter().zip(&self.hat_inv).zip(input).enumerate() {
+            let half = f.value() >> 1;
+            let x = &x[start..start + len];
+            for ((yv, mv), &xv) in y[j * len..(j + 1) * len]
+                .iter_mut()
+                .zip(&mut mask[j * len..(j + 1) * len])
+                .zip(x)
+            {
+                let v = f.mul_shoup(xv, w, ws);
+                *yv = v;
+                *mv = 0u64.wrapping_sub((half < v) as u64);
+            }
+        }
+        let mut acc = [0u128; BLOCK];
+        for ((out, t), (hat, neg)) in outs
+            .iter_mut()
+            .zip(&self.to)
+            .zip(self.hat.iter().zip(&self.neg))
+        {
+            let acc = &mut acc[..len];
+            acc.fill(0);
+            for (j, (&h, &c)) in hat.iter().zip(neg).enumerate() {
+                let yj = &y[j * len..(j + 1) * len];
+                let mj = &mask[j * len..(j + 1) * len];
+                for ((a, &v), &m) in acc.iter_mut().zip(yj).zip(mj) {
+                    *a += v as u128 * h as u128 + (m & c) as u128;
+                }
+                if (j + 1) % LAZY_TERMS == 0 {
+                    for a in acc.iter_mut() {
+                        *a = t.reduce_u128(*a) as u128;
                     }
                 }
-                for (o, &a) in out.iter_mut().zip(&acc) {
-                    *o = t.reduce_u128(a);
-                }
-            });
+            }
+            for (o, &a) in out.iter_mut().zip(acc.iter()) {
+                *o = t.reduce_u128(a);
+            }
+        }
     }
 }
 

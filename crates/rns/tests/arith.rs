@@ -138,11 +138,15 @@ proptest! {
         }
         for i in 0..c.n() {
             let (x, f) = crt(&a, i);
-            // Some u in [0, |F|) gives x + u*F on every output modulus.
-            let ok = (0u32..3).any(|u| {
+            // Centered digits: x + u*F with x in [0, F) and -|F| <= u <= |F| - 1 (the
+            // centered CRT value shifted by at most |F|/2 + 1 multiples of F).
+            let x = BigInt::from(x);
+            let f = BigInt::from(f);
+            let ok = (-3i32..=2).any(|u| {
                 (0..2).all(|j| {
-                    let t = BigUint::from(c.moduli()[3 + j].value());
-                    (&x + &f * u) % &t == BigUint::from(out[j][i])
+                    let t = BigInt::from(c.moduli()[3 + j].value());
+                    let v = ((&x + &f * u) % &t + &t) % &t;
+                    v == BigInt::from(out[j][i])
                 })
             });
             prop_assert!(ok, "coefficient {}", i);
@@ -197,7 +201,8 @@ proptest! {
                 let fd = &qa * &qb;
                 for k in (0..6).filter(|k| !digit_limbs.contains(k)) {
                     let m = BigUint::from(dig.modulus(k).value());
-                    let ok = (0u32..2).any(|u| (&xd + &fd * u) % &m == BigUint::from(dig.limb(k)[i]));
+                    let (xd, fd, m) = (BigInt::from(xd.clone()), BigInt::from(fd.clone()), BigInt::from(m));
+                    let ok = (-2i32..=1).any(|u| ((&xd + &fd * u) % &m + &m) % &m == BigInt::from(dig.limb(k)[i]));
                     prop_assert!(ok);
                 }
             }
