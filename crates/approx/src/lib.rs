@@ -1,10 +1,8 @@
 //! Polynomial approximation of activation functions, in `f64`, for homomorphic evaluation.
 //!
 //! Encrypted training replaces sigmoid, tanh, exp, softplus, ReLU … by polynomials. This crate
-//! builds and measures them; evaluating them on ciphertexts is the job of an evaluator written
-//! against [`Polynomial`] (Chebyshev coefficients on `[-1, 1]` after the affine map of
-//! [`Polynomial::change_of_basis`], plus [`Polynomial::is_odd`] / [`Polynomial::is_even`] to skip
-//! half the powers).
+//! builds and measures them, and [`eval`] evaluates them on any real
+//! [`SlotAlgebra`](blindfold_rlwe::SlotAlgebra) (CKKS or its plaintext mirror).
 //!
 //! - [`Polynomial`]: monomial or Chebyshev basis with its [`Interval`]; Horner / Clenshaw
 //!   evaluation; basis conversion in double-double arithmetic; derivative; parity.
@@ -15,12 +13,16 @@
 //!   algebra is Householder QR (never normal equations) and pivoted LU in the Chebyshev basis.
 //! - [`targets`]: the activations and ready-made fits; [`chiang`]: the published sigmoid cubics
 //!   (Chiang 2023, Kim et al. 2018) and the procedure that reproduces them.
+//! - [`PolyEvaluator`] ([`eval`]): Chebyshev (or monomial) baby-step/giant-step evaluation in
+//!   depth `⌈log2(d+1)⌉`, skipping the powers of the absent parity, with a dry-run
+//!   [`EvalPlan`] (depth, products) made before any ciphertext is touched.
 //! - [`ApproxReport`] / [`approximation_table`]: errors on a dense grid.
 
 mod cheb;
 pub mod chiang;
 mod dd;
 mod error;
+pub mod eval;
 mod linalg;
 mod lsq;
 mod poly;
@@ -31,6 +33,7 @@ pub mod targets;
 
 pub use cheb::{chebyshev_nodes, interpolate};
 pub use error::ApproxError;
+pub use eval::{EvalError, EvalOptions, EvalPlan, InputMap, Parity, PlanError, PolyEvaluator};
 pub use lsq::{
     LeastSquaresOptions, SobolevOptions, Weight, least_squares, least_squares_discrete,
     sobolev_least_squares, weighted_l2_error_squared,
