@@ -1,0 +1,112 @@
+//! CKKS operation costs, on one and on two threads, at the shapes OpenFHE was measured with
+//! (`../shared/peers.md`): N = 2^16 with depth 20 (60-bit base prime, 20 × 50-bit scale
+//! primes, 7 special primes, dnum 3: 21 Q + 7 P primes like OpenFHE's HYBRID), N = 2^16 with
+//! L = 24 levels of 40 bits, and N = 2^14 (60 + 6 × 40, dnum 4). Ciphertexts at the top level.
+
+use std::hint::black_box;
+use std::sync::Arc;
+
+use blindfold_ckks::{CkksParameters, Evaluator, decrypt, presets};
+use blindfold_rlwe::{Ciphertext, Encryptor, KeyGenerator, ParametersLiteral, SecretKey};
+use blindfold_rns::sample;
+use criterion::{BatchSize, Criterion, criterion_group, criterion_main};
+
+fn bench_preset(c: &mut Criterion, name: &str, lit: ParametersLiteral) {
+    let params = CkksParameters::new(lit).expect("preset");
+    let slots = params.max_slots();
+    let mut rng = sample::seeded_rng([3; 32]);
+    let sk = SecretKey::generate(params.rlwe(), &mut rng).expect("sk");
+    let kg = KeyGenerator::new(&sk);
+    let pk = kg.public_key(&mut rng).expect("pk");
+    let rotations: Vec<i64> = (1..=8).collect();
+    let elements = blindfold_ckks::rotation_elements(&params, slots, &rotations);
+    let keys = kg.evaluation_keys(true, &elements, &mut rng).expect("keys");
+    let eval = Evaluator::new(&params, Arc::new(keys), slots).expect("evaluator");
+    let l = params.max_level();
+    let values: Vec<f64> = (0..slots).map(|i| (i as f64 * 0.001).sin()).collect();
+    let pt = eval
+        .encoder()
+        .encode(&values, slots, l, params.scale(l))
+        .expect("encode");
+    let enc = Encryptor::with_public_key(params.rlwe(), &pk, 1);
+    let a: Ciphertext = enc.encrypt(&pt, &mut rng).expect("ct");
+    let b: Ciphertext = enc.encrypt(&pt, &mut rng).expect("ct");
+    let prod = eval.mul_relin(&a, &b).expect("mul");
+    for threads in [1usize, 2] {
+        let pool = rayon::ThreadPoolBuilder::new()
+            .num_threads(threads)
+            .build()
+            .expect("pool");
+        let mut g = c.benchmark_group(format!("ckks/{name}/{threads}-thread"));
+        g.sample_size(10);
+        let run = |f: &(dyn Fn() + Sync)| pool.install(f);
+        g.bench_function("encode", |bn| {
+            bn.iter(|| {
+                run(&|| {
+                    black_box(
+                        eval.encoder()
+                            .encode(&values, slots, l, params.scale(l))
+                            .expect("encode"),
+                    );
+                })
+            })
+        });
+        g.bench_function("encrypt-pk", |bn| {
+            bn.iter_batched(
+                || sample::seeded_rng([5; 32]),
+                |mut r| run(&|| drop(black_box(enc.encrypt(&pt, &mut r.clone()).expect("ct")))),
+                BatchSize::SmallInput,
+            )
+        });
+        g.bench_function("add", |bn| {
+            bn.iter(|| run(&|| drop(black_box(eval.add(&a, &b).expect("add")))))
+        });
+        g.bench_function("mul-plain", |bn| {
+            bn.iter(|| run(&|| drop(black_box(eval.mul_plain_no_rescale(&a, &pt).expect("mul")))))
+        });
+        g.bench_function("mul+relin", |bn| {
+            bn.iter(|| run(&|| drop(black_box(eval.mul_relin(&a, &b).expect("mul")))))
+        });
+        g.bench_function("rescale", |bn| {
+            bn.iter(|| run(&|| drop(black_box(eval.rescale(&prod).expect("rescale")))))
+        });
+        g.bench_function("rotate", |bn| {
+            bn.iter(|| run(&|| drop(black_box(eval.rotate(&a, 1).expect("rotate")))))
+        });
+        g.bench_function("rotate-8-hoisted", |bn| {
+            bn.iter(|| {
+                run(&|| {
+                    drop(black_box(
+                        eval.rotate_hoisted(&a, &rotations).expect("rotate"),
+                    ))
+                })
+            })
+        });
+        g.bench_function("decrypt+decode", |bn| {
+            bn.iter(|| {
+                run(&|| {
+                    let m = decrypt(&sk, &a).expect("decrypt");
+                    black_box(eval.encoder().decode(&m, slots).expect("decode"));
+                })
+            })
+        });
+        g.finish();
+    }
+}
+
+fn bench(c: &mut Criterion) {
+    let only = std::env::var("BLINDFOLD_CKKS_PRESETS").unwrap_or_default();
+    let all: [(&str, fn() -> ParametersLiteral); 3] = [
+        ("n16-depth20", presets::n16_depth20),
+        ("n16-depth24", presets::n16_depth24),
+        ("n14", presets::n14),
+    ];
+    for (name, lit) in all {
+        if only.is_empty() || only.split(',').any(|s| s == name) {
+            bench_preset(c, name, lit());
+        }
+    }
+}
+
+criterion_group!(benches, bench);
+criterion_main!(benches);
