@@ -9,16 +9,17 @@
 //!   regression head trained with the quadratic gradient and Kim et al.'s NAG (exact or
 //!   polynomial sigmoid), and Nandakumar et al.'s fully connected network trained by
 //!   mini-batch SGD with a polynomial sigmoid, in floating or fixed point.
+//! * [`transfer`]: Chiang's head trained on encrypted data, generic over a slot algebra (the
+//!   Volley Revolver layouts of `blindfold-pack`), so that its plaintext mirror (the same code
+//!   on `Clear`) can be compared with the references here.
 //!
 //! Tests that need the real data read `$BLINDFOLD_DATA`, else `shared/data` beside the
 //! checkout; without either they fail with instructions unless `BLINDFOLD_SKIP_DATA_TESTS=1`.
 //! `examples/reference_report.rs` prints the reference accuracies and timings.
-//!
-//! The encrypted pipelines will be written on top of these, generic over a slot algebra, so
-//! that their plaintext mirror can be compared with the references here.
 
 pub mod data;
 mod matrix;
 pub mod reference;
+pub mod transfer;
 
 pub use matrix::{Matrix, ShapeError};
