@@ -18,6 +18,7 @@
 //! `examples/reference_report.rs` prints the reference accuracies and timings.
 
 pub mod data;
+pub mod files;
 mod matrix;
 pub mod reference;
 pub mod transfer;
