@@ -9,8 +9,9 @@ use blindfold_modarith::Modulus;
 use blindfold_rlwe::cipher::{apply_galois_hoisted, relinearize};
 use blindfold_rlwe::{Ciphertext, EvaluationKeys, GaloisKey, Plaintext};
 use blindfold_rns::{Ntt, Poly, conjugation_element, rotation_element};
+use rayon::prelude::*;
 
-use crate::crypt::{check_ciphertext, scale_by_t};
+use crate::crypt::check_ciphertext;
 use crate::encoding::center;
 use crate::{BgvParameters, Encoder, Error};
 
@@ -314,29 +315,49 @@ impl Evaluator {
         }
         let level = a.level().min(b.level());
         let (a, b) = (self.lowered(a, level)?, self.lowered(b, level)?);
-        let parts = if std::ptr::eq(&*a, &*b) || *a == *b {
-            let mut c1 = a.parts[0].mul(&a.parts[1])?;
-            c1.scalar_mul_assign(2);
-            vec![
-                a.parts[0].mul(&a.parts[0])?,
-                c1,
-                a.parts[1].mul(&a.parts[1])?,
-            ]
-        } else {
-            let mut c1 = a.parts[0].mul(&b.parts[1])?;
-            c1.mul_add_assign(&a.parts[1], &b.parts[0])?;
-            vec![
-                a.parts[0].mul(&b.parts[0])?,
-                c1,
-                a.parts[1].mul(&b.parts[1])?,
-            ]
-        };
+        let parts = self.fused_tensor(&a.parts, &b.parts)?;
         let mut out = Ciphertext::new(parts, a.meta);
         out.meta.correction = self.t().mul(a.meta.correction, b.meta.correction);
-        for p in &mut out.parts {
-            scale_by_t(&self.params, p)?;
-        }
         Ok(out)
+    }
+
+    /// `t·(a_0 b_0, a_0 b_1 + a_1 b_0, a_1 b_1)` in one pass per limb (in parallel over
+    /// limbs): `t` is folded into `a` with Shoup products, the middle term reduced once.
+    fn fused_tensor(&self, a: &[Poly<Ntt>], b: &[Poly<Ntt>]) -> Result<Vec<Poly<Ntt>>, Error> {
+        let ctx = a[0].ctx();
+        let (n, limbs) = (ctx.n(), a[0].q_limbs());
+        for p in a.iter().chain(b) {
+            if p.q_limbs() != limbs || p.p_limbs() != 0 || **p.ctx() != **ctx {
+                return Err(Error::ParametersMismatch);
+            }
+        }
+        let mut out = [
+            vec![0u64; n * limbs],
+            vec![0u64; n * limbs],
+            vec![0u64; n * limbs],
+        ];
+        let [o0, o1, o2] = &mut out;
+        let moduli = ctx.moduli();
+        o0.par_chunks_mut(n)
+            .zip(o1.par_chunks_mut(n))
+            .zip(o2.par_chunks_mut(n))
+            .enumerate()
+            .for_each(|(i, ((c0, c1), c2))| {
+                let m = &moduli[i];
+                let (tv, ts) = self.params.t_mod_q(i);
+                let (a0, a1) = (a[0].limb(i), a[1].limb(i));
+                let (b0, b1) = (b[0].limb(i), b[1].limb(i));
+                for k in 0..n {
+                    let x0 = m.mul_shoup(a0[k], tv, ts);
+                    let x1 = m.mul_shoup(a1[k], tv, ts);
+                    c0[k] = m.mul(x0, b0[k]);
+                    c2[k] = m.mul(x1, b1[k]);
+                    c1[k] = m.reduce_u128(x0 as u128 * b1[k] as u128 + x1 as u128 * b0[k] as u128);
+                }
+            });
+        out.into_iter()
+            .map(|words| Ok(Poly::from_words(ctx, limbs, 0, words)?))
+            .collect()
     }
 
     /// Relinearizes a degree-2 ciphertext (key switching `s² → s`, error `t·ε`).
