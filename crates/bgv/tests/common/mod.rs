@@ -100,9 +100,9 @@ pub fn negacyclic(a: &[u64], b: &[u64], t: u64) -> Vec<u64> {
     let n = a.len();
     let t = t as u128;
     let mut out = vec![0u128; n];
-    for i in 0..n {
-        for j in 0..n {
-            let p = a[i] as u128 * b[j] as u128 % t;
+    for (i, &x) in a.iter().enumerate() {
+        for (j, &y) in b.iter().enumerate() {
+            let p = x as u128 * y as u128 % t;
             let k = i + j;
             if k < n {
                 out[k] = (out[k] + p) % t;
