@@ -113,6 +113,13 @@ pub mod presets {
         lit(16, [vec![60], vec![40; 24]].concat(), vec![55; 7], 3)
     }
 
+    /// Training with releasable precision: N = 2^16, Δ = 2^55, L = 20 (Q = 60 + 20×55),
+    /// P = 7×56, dnum 3 (≈ 1552 of 1747 bits). 15 more bits than Δ = 2^40 leave room for
+    /// the noise flooding of a released result (≈ 19 bits at 30-bit statistical security).
+    pub fn n16_scale55() -> ParametersLiteral {
+        lit(16, [vec![60], vec![55; 20]].concat(), vec![56; 7], 3)
+    }
+
     /// N = 2^15: Q = 60 + 14×40, P = 4×56, dnum 3.
     pub fn n15() -> ParametersLiteral {
         blindfold_rlwe::presets::n15()
@@ -140,7 +147,12 @@ mod tests {
 
     #[test]
     fn ladder_stays_near_its_power_of_two() {
-        for lit in [presets::n16(), presets::n16_depth24(), presets::n14()] {
+        for lit in [
+            presets::n16(),
+            presets::n16_depth24(),
+            presets::n16_scale55(),
+            presets::n14(),
+        ] {
             let p = CkksParameters::new(lit).unwrap();
             let b = p.rlwe().literal().log_q[1] as f64;
             for l in 0..=p.max_level() {

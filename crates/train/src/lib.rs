@@ -21,6 +21,7 @@ pub mod data;
 pub mod files;
 mod matrix;
 pub mod reference;
+pub mod roles;
 pub mod transfer;
 
 pub use matrix::{Matrix, ShapeError};

@@ -1,0 +1,623 @@
+//! The transfer-learning deployment on CKKS, role by role, through files:
+//!
+//! - data owner: [`keygen`] (parameters, secret key, public and evaluation keys — exactly the
+//!   Galois keys the plan needs), [`encrypt`] (the packed training set, secret-key encrypted:
+//!   seeded ciphertexts travel at half size), [`decrypt`] (noise-flooded release of the
+//!   model) and [`evaluate`];
+//! - server: [`train`], with the public parameters, the evaluation keys and the ciphertexts
+//!   only.
+//!
+//! Every file is a [`Container`] checked on load: a file of the wrong kind, for other
+//! parameters, or for another task is refused with a [`RoleError`].
+
+use core::fmt;
+use std::path::{Path, PathBuf};
+use std::sync::Arc;
+use std::time::Instant;
+
+use blindfold_ckks::{CkksParameters, Evaluator, FloodingPolicy, decrypt_for_release};
+use blindfold_pack::Plan;
+use blindfold_rlwe::{Ciphertext, Encryptor, KeyGenerator, ParametersLiteral, SecretKey, wire};
+use rand_core::{CryptoRng, RngCore};
+
+use crate::Matrix;
+use crate::data::preprocess::{
+    add_bias_column, downsample_2x2, features_matrix, pad_to_power_of_two, pixels_unit,
+};
+use crate::data::{DataDir, DataError, RegnetFile};
+use crate::files::{Container, FileError, FileKind};
+use crate::reference::accuracy;
+use crate::reference::mlr::scores;
+use crate::transfer::{
+    OwnerData, ServerData, SetupError, TrainState, TransferConfig, TransferPlan, TransferShape,
+    decode_weights, owner_prepare, train_step,
+};
+
+/// What is trained on.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Task {
+    /// Chiang's RegNetX-400MF features (400 + bias, padded to 512); evaluated on rows
+    /// `samples..512` of the 512-row file (the test-set features are not published).
+    Regnet,
+    /// MNIST pixels downsampled 28→14 (196 + bias, padded to 256); evaluated on the full
+    /// 10,000-image test set.
+    Mnist,
+}
+
+impl Task {
+    /// The task's name in files and on the command line.
+    pub fn name(self) -> &'static str {
+        match self {
+            Self::Regnet => "regnet",
+            Self::Mnist => "mnist",
+        }
+    }
+
+    /// Parses a task name.
+    pub fn parse(s: &str) -> Result<Self, RoleError> {
+        match s {
+            "regnet" | "chiang" => Ok(Self::Regnet),
+            "mnist" => Ok(Self::Mnist),
+            _ => Err(RoleError::Usage(format!(
+                "unknown task {s:?} (regnet or mnist)"
+            ))),
+        }
+    }
+}
+
+/// CKKS parameter presets by name (`test` is insecure, for fast tests only).
+pub fn preset(name: &str) -> Result<(ParametersLiteral, bool), RoleError> {
+    use blindfold_ckks::presets as p;
+    Ok(match name {
+        "n16" => (p::n16(), true),
+        "n16-scale55" => (p::n16_scale55(), true),
+        "n16-depth24" => (p::n16_depth24(), true),
+        "n15" => (p::n15(), true),
+        "n14" => (p::n14(), true),
+        "test" => (p::insecure_test(), false),
+        _ => {
+            return Err(RoleError::Usage(format!(
+                "unknown preset {name:?} (n16-scale55, n16, n16-depth24, n15, n14, test)"
+            )));
+        }
+    })
+}
+
+/// Why a role's step failed.
+#[derive(Debug)]
+#[non_exhaustive]
+pub enum RoleError {
+    /// Bad command-line usage or option value.
+    Usage(String),
+    /// A data file is missing or malformed.
+    Data(DataError),
+    /// A Blindfold file was refused.
+    File(FileError),
+    /// Shapes or configuration.
+    Setup(SetupError),
+    /// CKKS refused an operation (levels, keys, scales).
+    Ckks(blindfold_ckks::Error),
+    /// The training loop refused a state.
+    Train(String),
+    /// Files that do not belong together.
+    Mismatch(String),
+}
+
+impl fmt::Display for RoleError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            Self::Usage(s) | Self::Train(s) => write!(f, "{s}"),
+            Self::Data(e) => write!(f, "{e}"),
+            Self::File(e) => write!(f, "{e}"),
+            Self::Setup(e) => write!(f, "{e}"),
+            Self::Ckks(e) => write!(f, "CKKS: {e}"),
+            Self::Mismatch(s) => write!(f, "files do not belong together: {s}"),
+        }
+    }
+}
+
+impl std::error::Error for RoleError {}
+
+impl From<DataError> for RoleError {
+    fn from(e: DataError) -> Self {
+        Self::Data(e)
+    }
+}
+impl From<FileError> for RoleError {
+    fn from(e: FileError) -> Self {
+        Self::File(e)
+    }
+}
+impl From<SetupError> for RoleError {
+    fn from(e: SetupError) -> Self {
+        Self::Setup(e)
+    }
+}
+impl From<blindfold_ckks::Error> for RoleError {
+    fn from(e: blindfold_ckks::Error) -> Self {
+        Self::Ckks(e)
+    }
+}
+impl From<blindfold_rlwe::Error> for RoleError {
+    fn from(e: blindfold_rlwe::Error) -> Self {
+        Self::Ckks(e.into())
+    }
+}
+impl From<crate::ShapeError> for RoleError {
+    fn from(e: crate::ShapeError) -> Self {
+        Self::Setup(e.into())
+    }
+}
+
+fn wire_err(section: &str) -> impl FnOnce(wire::WireError) -> RoleError + '_ {
+    move |error| {
+        RoleError::File(FileError::Wire {
+            section: section.to_string(),
+            error,
+        })
+    }
+}
+
+/// The design matrix (bias, padding) and labels of the first `samples` training rows.
+pub fn training_rows(
+    task: Task,
+    data: &DataDir,
+    samples: usize,
+) -> Result<(Matrix, Vec<u8>), RoleError> {
+    let (x, labels) = match task {
+        Task::Regnet => {
+            let set = data.regnet(RegnetFile::First512)?;
+            if samples == 0 || samples >= set.len() {
+                return Err(RoleError::Usage(format!(
+                    "samples must be in 1..{} for the RegNet task",
+                    set.len()
+                )));
+            }
+            let x = features_matrix(&set).slice_rows(0..samples);
+            (x, set.labels()[..samples].to_vec())
+        }
+        Task::Mnist => {
+            let train = data.mnist_train()?;
+            if samples == 0 || samples > train.len() {
+                return Err(RoleError::Usage(format!(
+                    "samples must be in 1..={}",
+                    train.len()
+                )));
+            }
+            let train = train.slice(0..samples);
+            let x = downsample_2x2(&pixels_unit(&train), 28, 28)?;
+            (x, train.labels().to_vec())
+        }
+    };
+    Ok((pad_to_power_of_two(&add_bias_column(&x)), labels))
+}
+
+/// The evaluation rows: RegNet rows `samples..512`, or the MNIST test set.
+pub fn evaluation_rows(
+    task: Task,
+    data: &DataDir,
+    samples: usize,
+) -> Result<(Matrix, Vec<u8>), RoleError> {
+    let (x, labels) = match task {
+        Task::Regnet => {
+            let set = data.regnet(RegnetFile::First512)?;
+            let x = features_matrix(&set).slice_rows(samples..set.len());
+            (x, set.labels()[samples..].to_vec())
+        }
+        Task::Mnist => {
+            let test = data.mnist_test()?;
+            let x = downsample_2x2(&pixels_unit(&test), 28, 28)?;
+            (x, test.labels().to_vec())
+        }
+    };
+    Ok((pad_to_power_of_two(&add_bias_column(&x)), labels))
+}
+
+/// Features per row (bias and padding included) of a task.
+pub fn task_features(task: Task) -> usize {
+    match task {
+        Task::Regnet => 512,
+        Task::Mnist => 256,
+    }
+}
+
+/// The plan of a task.
+pub fn plan(task: Task, samples: usize, slots: usize) -> Result<TransferPlan, RoleError> {
+    Ok(TransferPlan::new(
+        TransferShape {
+            samples,
+            features: task_features(task),
+            classes: crate::data::CLASSES,
+        },
+        TransferConfig::chiang_paper(),
+        slots,
+    )?)
+}
+
+/// Paths of the key directory.
+#[derive(Clone, Debug)]
+pub struct KeyDir(pub PathBuf);
+
+impl KeyDir {
+    pub fn params(&self) -> PathBuf {
+        self.0.join("params.bf")
+    }
+    pub fn secret(&self) -> PathBuf {
+        self.0.join("secret.bf")
+    }
+    pub fn public(&self) -> PathBuf {
+        self.0.join("public.bf")
+    }
+    pub fn evaluation(&self) -> PathBuf {
+        self.0.join("evaluation.bf")
+    }
+}
+
+/// The public description of a run, carried in the parameter file.
+#[derive(Clone, Debug)]
+pub struct Session {
+    pub params: Arc<CkksParameters>,
+    pub task: Task,
+    pub samples: usize,
+    /// Iterations the owner prepared the data for (ciphertexts start at the level they need).
+    pub iterations: usize,
+    pub plan: TransferPlan,
+}
+
+fn load_session(keys: &KeyDir) -> Result<Session, RoleError> {
+    let c = Container::read(&keys.params(), FileKind::Parameters)?;
+    let secure: bool = c.parse("secure")?;
+    let rlwe =
+        wire::decode_parameters(c.section("params")?, !secure).map_err(wire_err("params"))?;
+    let params = CkksParameters::from_rlwe(rlwe);
+    let task = Task::parse(c.get("task")?)?;
+    let samples: usize = c.parse("samples")?;
+    let iterations: usize = c.parse("iterations")?;
+    let plan = plan(task, samples, params.max_slots())?;
+    Ok(Session {
+        params,
+        task,
+        samples,
+        iterations,
+        plan,
+    })
+}
+
+/// What key generation reports.
+#[derive(Clone, Debug)]
+pub struct KeygenReport {
+    pub galois_elements: usize,
+    pub levels: usize,
+    pub iterations_possible: usize,
+    pub seconds: f64,
+}
+
+/// Owner: parameters and keys for `task` on `samples` rows, written to `keys`.
+pub fn keygen<G: RngCore + CryptoRng>(
+    keys: &KeyDir,
+    preset_name: &str,
+    task: Task,
+    samples: usize,
+    iterations: usize,
+    rng: &mut G,
+) -> Result<KeygenReport, RoleError> {
+    let start = Instant::now();
+    let (lit, secure) = preset(preset_name)?;
+    let params = if secure {
+        CkksParameters::new(lit)?
+    } else {
+        CkksParameters::insecure_for_tests(lit)?
+    };
+    let plan = plan(task, samples, params.max_slots())?;
+    let possible = plan.iterations_within(params.max_level());
+    if iterations == 0 || iterations > possible {
+        return Err(RoleError::Usage(format!(
+            "{iterations} iterations: preset {preset_name} holds 1..={possible} without bootstrapping"
+        )));
+    }
+    let elements: Vec<u64> = plan.galois_elements(params.log_n()).into_iter().collect();
+    let sk = SecretKey::generate(params.rlwe(), rng)?;
+    let kg = KeyGenerator::new(&sk);
+    let pk = kg.public_key(rng)?;
+    let evk = kg.evaluation_keys(true, &elements, rng)?;
+    std::fs::create_dir_all(&keys.0).map_err(|error| FileError::Io {
+        path: keys.0.display().to_string(),
+        error,
+    })?;
+    let mut c = Container::new(FileKind::Parameters);
+    c.set("scheme", "ckks")
+        .set("preset", preset_name)
+        .set("secure", secure)
+        .set("task", task.name())
+        .set("samples", samples)
+        .set("iterations", iterations)
+        .push("params", wire::encode_parameters(params.rlwe()));
+    c.write(&keys.params())?;
+    let mut c = Container::new(FileKind::SecretKey);
+    c.push("secret", wire::encode_secret_key(&sk).to_vec());
+    c.write(&keys.secret())?;
+    let mut c = Container::new(FileKind::PublicKey);
+    c.push("public", wire::encode_public_key(params.rlwe(), &pk));
+    c.write(&keys.public())?;
+    let mut c = Container::new(FileKind::EvaluationKeys);
+    c.set("galois_elements", elements.len())
+        .push("keys", wire::encode_evaluation_keys(params.rlwe(), &evk));
+    c.write(&keys.evaluation())?;
+    let levels = params.max_level();
+    Ok(KeygenReport {
+        galois_elements: elements.len(),
+        levels,
+        iterations_possible: possible,
+        seconds: start.elapsed().as_secs_f64(),
+    })
+}
+
+fn load_secret(keys: &KeyDir, s: &Session) -> Result<SecretKey, RoleError> {
+    let c = Container::read(&keys.secret(), FileKind::SecretKey)?;
+    wire::decode_secret_key(c.section("secret")?, s.params.rlwe()).map_err(wire_err("secret"))
+}
+
+fn encrypt_all<G: RngCore + CryptoRng>(
+    s: &Session,
+    enc: &Encryptor<'_>,
+    encoder: &blindfold_ckks::Encoder,
+    vectors: &[Vec<f64>],
+    rng: &mut G,
+) -> Result<Vec<Ciphertext>, RoleError> {
+    // Start exactly as high as the planned iterations need: every limb less is faster.
+    let l = s.plan.levels_needed(s.iterations).min(s.params.max_level());
+    vectors
+        .iter()
+        .map(|v| {
+            let pt = encoder.encode(v, s.params.max_slots(), l, s.params.scale(l))?;
+            Ok(enc.encrypt(&pt, rng)?)
+        })
+        .collect()
+}
+
+/// Owner: packs and encrypts the training rows into `out`. Returns the bytes written.
+pub fn encrypt<G: RngCore + CryptoRng>(
+    keys: &KeyDir,
+    data: &DataDir,
+    out: &Path,
+    rng: &mut G,
+) -> Result<u64, RoleError> {
+    let s = load_session(keys)?;
+    let sk = load_secret(keys, &s)?;
+    let (x, labels) = training_rows(s.task, data, s.samples)?;
+    let OwnerData {
+        x: xs,
+        y,
+        b_inverse,
+        initial_weights,
+    } = owner_prepare(&s.plan, &x, &labels)?;
+    let encoder = blindfold_ckks::Encoder::new(&s.params);
+    let enc = Encryptor::with_secret_key(&sk, 1);
+    let mut c = Container::new(FileKind::Dataset);
+    c.set("task", s.task.name()).set("samples", s.samples);
+    for (name, vectors) in [("x", xs), ("y", y), ("binv", b_inverse)]
+        .into_iter()
+        .chain(initial_weights.map(|w| ("w0", w)))
+    {
+        for (i, ct) in encrypt_all(&s, &enc, &encoder, &vectors, rng)?
+            .iter()
+            .enumerate()
+        {
+            c.push(
+                format!("{name}.{i}"),
+                wire::encode_ciphertext(s.params.rlwe(), ct),
+            );
+        }
+    }
+    let bytes = c.encode();
+    std::fs::write(out, &bytes).map_err(|error| FileError::Io {
+        path: out.display().to_string(),
+        error,
+    })?;
+    Ok(bytes.len() as u64)
+}
+
+fn check_task(s: &Session, c: &Container) -> Result<(), RoleError> {
+    let task = Task::parse(c.get("task")?)?;
+    let samples: usize = c.parse("samples")?;
+    if task != s.task || samples != s.samples {
+        return Err(RoleError::Mismatch(format!(
+            "file made for {} rows of {}, keys for {} rows of {}",
+            samples,
+            task.name(),
+            s.samples,
+            s.task.name()
+        )));
+    }
+    Ok(())
+}
+
+fn ciphertexts(s: &Session, c: &Container, prefix: &str) -> Result<Vec<Ciphertext>, RoleError> {
+    let mut out = Vec::new();
+    loop {
+        let name = format!("{prefix}.{}", out.len());
+        match c.section(&name) {
+            Ok(bytes) => {
+                out.push(wire::decode_ciphertext(bytes, s.params.rlwe()).map_err(wire_err(&name))?)
+            }
+            Err(_) => return Ok(out),
+        }
+    }
+}
+
+/// What a server run reports.
+#[derive(Clone, Debug, Default)]
+pub struct TrainReport {
+    pub setup_seconds: f64,
+    pub iteration_seconds: Vec<f64>,
+    pub levels_left: usize,
+}
+
+/// Server: trains `iterations` iterations on the encrypted dataset with the evaluation keys
+/// only, writing the encrypted model to `out`. `progress` is called after each iteration.
+pub fn train(
+    keys: &KeyDir,
+    dataset: &Path,
+    iterations: usize,
+    out: &Path,
+    mut progress: impl FnMut(usize, f64),
+) -> Result<TrainReport, RoleError> {
+    let start = Instant::now();
+    let s = load_session(keys)?;
+    if iterations > s.iterations {
+        return Err(RoleError::Train(format!(
+            "the owner prepared the data for {} iterations (levels for more were not spent): \
+             {iterations} asked",
+            s.iterations
+        )));
+    }
+    let c = Container::read(&keys.evaluation(), FileKind::EvaluationKeys)?;
+    let evk = wire::decode_evaluation_keys(c.section("keys")?, s.params.rlwe())
+        .map_err(wire_err("keys"))?;
+    let missing: Vec<u64> = s
+        .plan
+        .galois_elements(s.params.log_n())
+        .into_iter()
+        .filter(|g| !evk.galois.contains_key(g))
+        .collect();
+    if !missing.is_empty() {
+        return Err(RoleError::Mismatch(format!(
+            "the evaluation keys lack Galois elements {missing:?} the plan needs"
+        )));
+    }
+    let eval = Evaluator::new(&s.params, Arc::new(evk), s.params.max_slots())?;
+    let d = Container::read(dataset, FileKind::Dataset)?;
+    check_task(&s, &d)?;
+    let x = ciphertexts(&s, &d, "x")?;
+    let y = ciphertexts(&s, &d, "y")?;
+    let binv = ciphertexts(&s, &d, "binv")?;
+    let w0 = ciphertexts(&s, &d, "w0")?;
+    let train_err =
+        |e: crate::transfer::TransferError<blindfold_ckks::Error>| RoleError::Train(e.to_string());
+    let data = ServerData::new(&s.plan, &eval, &x, y, binv).map_err(train_err)?;
+    let mut state = if w0.is_empty() {
+        TrainState::zero(&s.plan)
+    } else {
+        TrainState::from_encrypted(&s.plan, w0)
+    };
+    let mut report = TrainReport {
+        setup_seconds: start.elapsed().as_secs_f64(),
+        ..TrainReport::default()
+    };
+    for i in 0..iterations {
+        let t = Instant::now();
+        state = train_step(&s.plan, &eval, &data, state).map_err(train_err)?;
+        let secs = t.elapsed().as_secs_f64();
+        report.iteration_seconds.push(secs);
+        progress(i + 1, secs);
+    }
+    let w = state
+        .weights()
+        .ok_or_else(|| RoleError::Train("no iteration was run".into()))?;
+    report.levels_left = w.iter().map(Ciphertext::level).min().unwrap_or(0);
+    let mut c = Container::new(FileKind::Model);
+    c.set("task", s.task.name())
+        .set("samples", s.samples)
+        .set("iterations", iterations);
+    for (i, ct) in w.iter().enumerate() {
+        c.push(
+            format!("w.{i}"),
+            wire::encode_ciphertext(s.params.rlwe(), ct),
+        );
+    }
+    c.write(out)?;
+    Ok(report)
+}
+
+/// Owner: decrypts the model with noise flooding (`policy.noise_log2` is replaced by an
+/// estimate from the imaginary parts, which carry only noise for real data) and writes the
+/// released weights (`classes × features`) to `out`. `policy: None` skips the flooding: the
+/// owner's private use only, never for weights that are published.
+pub fn decrypt<G: RngCore + CryptoRng>(
+    keys: &KeyDir,
+    model: &Path,
+    out: &Path,
+    policy: Option<FloodingPolicy>,
+    rng: &mut G,
+) -> Result<Matrix, RoleError> {
+    let s = load_session(keys)?;
+    let sk = load_secret(keys, &s)?;
+    let c = Container::read(model, FileKind::Model)?;
+    check_task(&s, &c)?;
+    let w = ciphertexts(&s, &c, "w")?;
+    let encoder = blindfold_ckks::Encoder::new(&s.params);
+    let slots = s.params.max_slots();
+    let mut vectors = Vec::with_capacity(w.len());
+    for ct in &w {
+        let plain = blindfold_ckks::decrypt(&sk, ct)?;
+        let z = encoder.decode_complex(&plain, slots)?;
+        if policy.is_none() {
+            vectors.push(z.iter().map(|v| v.re).collect());
+            continue;
+        }
+        // The imaginary parts of real data are pure noise: half its energy. With N/2
+        // slots fed by N coefficients of error variance v, E|slot|² = N·v/Δ², so the
+        // coefficient error's standard deviation is rms(im)·Δ·√(2/N); six of them bound it.
+        let rms_im = (z.iter().map(|v| v.im * v.im).sum::<f64>() / z.len() as f64).sqrt();
+        let bound = 6.0 * rms_im * ct.meta.scale * (2.0 / s.params.n() as f64).sqrt();
+        let policy = FloodingPolicy {
+            noise_log2: bound.max(1.0).log2(),
+            ..policy.unwrap_or_default()
+        };
+        let released = decrypt_for_release(&sk, &encoder, ct, slots, &policy, rng)?;
+        vectors.push(released.into_iter().map(|v| v.re).collect::<Vec<f64>>());
+    }
+    let weights = decode_weights(&s.plan, &vectors)?;
+    let mut c = Container::new(FileKind::Weights);
+    c.set("task", s.task.name())
+        .set("samples", s.samples)
+        .set("rows", weights.rows())
+        .set("cols", weights.cols());
+    c.push(
+        "weights",
+        weights
+            .as_slice()
+            .iter()
+            .flat_map(|v| v.to_le_bytes())
+            .collect(),
+    );
+    c.write(out)?;
+    Ok(weights)
+}
+
+/// Reads released weights.
+pub fn read_weights(path: &Path) -> Result<(Task, usize, Matrix), RoleError> {
+    let c = Container::read(path, FileKind::Weights)?;
+    let task = Task::parse(c.get("task")?)?;
+    let samples: usize = c.parse("samples")?;
+    let (rows, cols): (usize, usize) = (c.parse("rows")?, c.parse("cols")?);
+    let bytes = c.section("weights")?;
+    if rows.checked_mul(cols).and_then(|n| n.checked_mul(8)) != Some(bytes.len()) {
+        return Err(RoleError::File(FileError::InvalidField {
+            field: "weights".into(),
+            value: format!("{} bytes for {rows} x {cols}", bytes.len()),
+        }));
+    }
+    let values: Vec<f64> = bytes
+        .chunks_exact(8)
+        .map(|b| f64::from_le_bytes(b.try_into().unwrap_or([0; 8])))
+        .collect();
+    if values.iter().any(|v| !v.is_finite()) {
+        return Err(RoleError::File(FileError::InvalidField {
+            field: "weights".into(),
+            value: "non-finite value".into(),
+        }));
+    }
+    Ok((task, samples, Matrix::from_vec(rows, cols, values)?))
+}
+
+/// Accuracy of `weights` on the task's evaluation rows.
+pub fn evaluate(
+    task: Task,
+    samples: usize,
+    weights: &Matrix,
+    data: &DataDir,
+) -> Result<f64, RoleError> {
+    let (x, labels) = evaluation_rows(task, data, samples)?;
+    Ok(accuracy(&scores(&x, weights)?, &labels)?)
+}
