@@ -1,284 +1,451 @@
-//! `cargo xtask e2e`: the end-to-end encrypted MNIST training run.
+//! `cargo xtask e2e`: the end-to-end encrypted training run, role by role, through files.
 //!
-//! The harness is a binary of `blindfold-train` (crates/train): the `[[bin]]` named `e2e`, or the
-//! package's only binary. xtask resolves the data directory, then runs the harness in release
-//! mode with the options below passed on. Until the harness exists it says which layers of the
-//! stack are still missing and fails.
+//! Builds the `blindfold` CLI (crates/train), then runs the data owner's `keygen` and
+//! `encrypt`, the server's `train` (which sees only the parameters, the evaluation keys and
+//! the encrypted dataset), the owner's noise-flooded `decrypt` and `evaluate`, and the
+//! plaintext `mirror` (the same encrypted code on `Clear`, plus the float64 reference). It
+//! prints a table and writes it as JSON and Markdown under `<target>/e2e/`, and fails if the
+//! encrypted accuracy differs from the mirror's by more than one point at any iteration.
 
+use std::collections::BTreeMap;
+use std::fmt::Write as _;
+use std::fs;
 use std::path::{Path, PathBuf};
+use std::process::{Command, Stdio};
+use std::time::Instant;
 
-use serde_json::Value;
+use serde_json::{Value, json};
 
 use crate::util::{self, Args, Result};
 
 pub const USAGE: &str = "\
-cargo xtask e2e [--paper] [--iterations N] [--samples N] [--threads N] [--preset NAME]
-                [--data DIR] [-- <more harness args>]
-    End-to-end encrypted MNIST training; without options, the quick default configuration.
-    --paper          the full configuration of the paper instead of the quick one
-    --iterations N   training iterations      --samples N   training samples
-    --threads N      worker threads (also RAYON_NUM_THREADS)
-    --preset NAME    parameter preset of the harness
-    --data DIR       data directory (default: $BLINDFOLD_DATA, else ../shared/data)";
+cargo xtask e2e [--paper chiang] [--task regnet|mnist] [--iterations N] [--samples N]
+                [--threads N] [--preset NAME] [--data DIR] [--out DIR]
+    End-to-end encrypted training through the roles' files; without options, the quick
+    default: Chiang's head on 128 RegNet rows, 2 iterations, N = 2^16 (preset n16-scale55).
+    --paper chiang   the transfer-learning paper's setting (128 rows, 2 iterations, RegNet)
+    --task           regnet (Chiang's features) or mnist (downsampled pixels, 10k test set)
+    --iterations N   training iterations      --samples N   training rows
+    --threads N      worker threads           --preset NAME CKKS preset (see blindfold keygen)
+    --data DIR       data directory (default: $BLINDFOLD_DATA, else ../shared/data)
+    --out DIR        where files and the report go (default: <target>/e2e)";
 
-const HARNESS_PACKAGE: &str = "blindfold-train";
-const HARNESS_BIN: &str = "e2e";
+/// Largest allowed gap between encrypted and mirror accuracy.
+const MAX_GAP: f64 = 0.01;
 
-/// The crates of the stack, bottom up; each is the package `blindfold-<dir>` in `crates/<dir>`.
-const LAYERS: [&str; 9] = [
-    "modarith", "ntt", "rns", "rlwe", "ckks", "bgv", "pack", "approx", "train",
-];
-
-#[derive(Debug, Default, PartialEq)]
+#[derive(Debug, PartialEq)]
 struct Options {
-    paper: bool,
-    iterations: Option<usize>,
-    samples: Option<usize>,
+    task: String,
+    iterations: usize,
+    samples: usize,
     threads: Option<usize>,
-    preset: Option<String>,
+    preset: String,
     data: Option<PathBuf>,
-    extra: Vec<String>,
+    out: Option<PathBuf>,
 }
 
 impl Options {
     fn parse(args: Vec<String>) -> Result<Self> {
         let mut args = Args::new(args);
-        Ok(Self {
-            paper: args.flag("--paper"),
-            iterations: args.count("--iterations")?,
-            samples: args.count("--samples")?,
-            threads: args.count("--threads")?,
-            preset: args.value("--preset")?,
-            data: args.value("--data")?.map(PathBuf::from),
-            extra: args.finish()?,
-        })
-    }
-
-    /// The harness's command line: the same options, with the data directory resolved.
-    fn harness_args(&self, data: &Path) -> Vec<String> {
-        let mut out = Vec::new();
-        if self.paper {
-            out.push("--paper".to_owned());
-        }
-        let counts = [
-            ("--iterations", self.iterations),
-            ("--samples", self.samples),
-            ("--threads", self.threads),
-        ];
-        for (name, v) in counts {
-            if let Some(v) = v {
-                out.extend([name.to_owned(), v.to_string()]);
+        let paper = args.value("--paper")?;
+        let mut o = Self {
+            task: "regnet".into(),
+            iterations: 2,
+            samples: 128,
+            threads: None,
+            preset: "n16-scale55".into(),
+            data: None,
+            out: None,
+        };
+        match paper.as_deref() {
+            None | Some("chiang") => {}
+            Some(other) => {
+                return Err(format!("--paper {other}: known papers: chiang\n{USAGE}").into());
             }
         }
-        if let Some(p) = &self.preset {
-            out.extend(["--preset".to_owned(), p.clone()]);
+        let task = args.value("--task")?;
+        let iterations = args.count("--iterations")?;
+        let samples = args.count("--samples")?;
+        if paper.is_some() && (task.is_some() || iterations.is_some() || samples.is_some()) {
+            return Err("--paper fixes the task, rows and iterations".into());
         }
-        out.extend(["--data".to_owned(), data.display().to_string()]);
-        out.extend(self.extra.iter().cloned());
-        out
+        if let Some(t) = task {
+            if t != "regnet" && t != "mnist" {
+                return Err(format!("--task {t}: regnet or mnist").into());
+            }
+            o.task = t;
+        }
+        o.iterations = iterations.unwrap_or(o.iterations);
+        o.samples = samples.unwrap_or(o.samples);
+        o.threads = args.count("--threads")?;
+        if let Some(p) = args.value("--preset")? {
+            o.preset = p;
+        }
+        o.data = args.value("--data")?.map(PathBuf::from);
+        o.out = args.value("--out")?.map(PathBuf::from);
+        let rest = args.finish()?;
+        if !rest.is_empty() {
+            return Err(format!("unexpected arguments {rest:?}\n{USAGE}").into());
+        }
+        Ok(o)
     }
+}
+
+/// One CLI step: its `result:` fields and wall time.
+struct Step {
+    fields: BTreeMap<String, String>,
+    wall: f64,
+}
+
+impl Step {
+    fn get(&self, k: &str) -> Result<&str> {
+        self.fields
+            .get(k)
+            .map(String::as_str)
+            .ok_or_else(|| format!("the CLI reported no {k}").into())
+    }
+    fn num(&self, k: &str) -> Result<f64> {
+        Ok(self.get(k)?.parse()?)
+    }
+    fn list(&self, k: &str) -> Result<Vec<f64>> {
+        self.get(k)?
+            .split(',')
+            .filter(|s| !s.is_empty())
+            .map(|s| s.parse::<f64>().map_err(Into::into))
+            .collect()
+    }
+}
+
+fn step(bin: &Path, phase: &str, args: &[&str], threads: Option<usize>) -> Result<Step> {
+    let mut cmd = Command::new(bin);
+    cmd.arg(phase).args(args);
+    if let Some(n) = threads {
+        cmd.args(["--threads", &n.to_string()]);
+    }
+    cmd.stdout(Stdio::piped()).stderr(Stdio::inherit());
+    eprintln!("[e2e] {}", util::describe(&cmd));
+    let start = Instant::now();
+    let out = cmd
+        .output()
+        .map_err(|e| format!("cannot start {}: {e}", bin.display()))?;
+    let wall = start.elapsed().as_secs_f64();
+    if !out.status.success() {
+        return Err(format!("`blindfold {phase}` failed ({})", out.status).into());
+    }
+    let stdout = String::from_utf8(out.stdout)?;
+    let line = stdout
+        .lines()
+        .find_map(|l| l.strip_prefix("result: "))
+        .ok_or_else(|| format!("`blindfold {phase}` printed no result line"))?;
+    let fields = line
+        .split_whitespace()
+        .filter_map(|kv| kv.split_once('='))
+        .map(|(k, v)| (k.to_string(), v.to_string()))
+        .collect();
+    eprintln!("[e2e] {phase}: {wall:.1} s");
+    Ok(Step { fields, wall })
+}
+
+fn mib(bytes: f64) -> String {
+    format!("{:.1} MiB", bytes / (1024.0 * 1024.0))
 }
 
 pub fn run(args: Vec<String>) -> Result {
-    let opts = Options::parse(args)?;
-    let meta = util::metadata()?;
-    let data = util::data_dir(opts.data.clone());
-    let Some(bin) = harness_binary(&meta)? else {
-        eprint!("{}", missing_report(&meta, data.as_deref()));
-        return Err("the end-to-end harness is not built yet".into());
-    };
-    let data = data.ok_or("no data directory: pass --data DIR or set BLINDFOLD_DATA")?;
+    let o = Options::parse(args)?;
+    let data = util::data_dir(o.data.clone())
+        .ok_or("no data directory: pass --data DIR or set BLINDFOLD_DATA")?;
     if !data.is_dir() {
         return Err(format!("data directory {} does not exist", data.display()).into());
     }
-    let mut cmd = util::cargo();
-    cmd.args([
-        "run",
+    let target = util::target_dir()?;
+    let out = o.out.clone().unwrap_or_else(|| target.join("e2e"));
+    fs::create_dir_all(&out)?;
+    util::run(util::cargo().args([
+        "build",
         "--release",
         "-p",
-        HARNESS_PACKAGE,
+        "blindfold-train",
         "--bin",
+        "blindfold",
+    ]))?;
+    let bin = target.join("release").join("blindfold");
+    let keys = out.join("keys");
+    let dataset = out.join("dataset.bf");
+    let model = out.join("model.bf");
+    let weights = out.join("weights.bf");
+    let (p, d, k) = (path(&keys), path(&data), path(&dataset));
+    let (m, w) = (path(&model), path(&weights));
+    let samples = o.samples.to_string();
+    let iterations = o.iterations.to_string();
+    let t = o.threads;
+
+    let keygen = step(
         &bin,
-        "--",
-    ])
-    .args(opts.harness_args(&data))
-    .env("BLINDFOLD_DATA", &data);
-    if let Some(n) = opts.threads {
-        cmd.env("RAYON_NUM_THREADS", n.to_string());
-    }
-    util::run(&mut cmd)
-}
+        "keygen",
+        &[
+            "--keys",
+            &p,
+            "--preset",
+            &o.preset,
+            "--task",
+            &o.task,
+            "--samples",
+            &samples,
+            "--iterations",
+            &iterations,
+        ],
+        t,
+    )?;
+    let encrypt = step(
+        &bin,
+        "encrypt",
+        &["--keys", &p, "--out", &k, "--data", &d],
+        t,
+    )?;
+    let train = step(
+        &bin,
+        "train",
+        &[
+            "--keys",
+            &p,
+            "--dataset",
+            &k,
+            "--out",
+            &m,
+            "--iterations",
+            &iterations,
+        ],
+        t,
+    )?;
+    let decrypt = step(
+        &bin,
+        "decrypt",
+        &["--keys", &p, "--model", &m, "--out", &w],
+        t,
+    )?;
+    let evaluate = step(&bin, "evaluate", &["--weights", &w, "--data", &d], t)?;
+    let mirror = step(
+        &bin,
+        "mirror",
+        &[
+            "--task",
+            &o.task,
+            "--samples",
+            &samples,
+            "--iterations",
+            &iterations,
+            "--data",
+            &d,
+        ],
+        t,
+    )?;
 
-fn package<'a>(meta: &'a Value, name: &str) -> Option<&'a Value> {
-    meta["packages"]
-        .as_array()?
+    let enc = evaluate.list("accuracy")?;
+    let mir = mirror.list("mirror_accuracy")?;
+    let flt = mirror.list("float_accuracy")?;
+    let iter_secs = train.list("iteration_seconds")?;
+    let phases = [
+        ("keygen (owner)", &keygen),
+        ("encrypt (owner)", &encrypt),
+        ("train (server)", &train),
+        ("decrypt, flooded (owner)", &decrypt),
+        ("evaluate (owner)", &evaluate),
+        ("mirror + float reference", &mirror),
+    ];
+    let peak = phases
         .iter()
-        .find(|p| p["name"] == name)
-}
+        .filter_map(|(_, s)| s.num("peak_rss_mib").ok())
+        .fold(0.0f64, f64::max);
+    let eval_key_bytes = keygen.num("evaluation_key_bytes")?;
+    let dataset_bytes = encrypt.num("dataset_bytes")?;
+    let threads = o
+        .threads
+        .map_or_else(|| "all".to_string(), |n| n.to_string());
 
-fn binaries(package: &Value) -> Vec<String> {
-    let targets = package["targets"]
-        .as_array()
-        .map(Vec::as_slice)
-        .unwrap_or(&[]);
-    targets
-        .iter()
-        .filter(|t| {
-            t["kind"]
-                .as_array()
-                .is_some_and(|k| k.iter().any(|k| k == "bin"))
-        })
-        .filter_map(|t| t["name"].as_str().map(str::to_owned))
-        .collect()
-}
-
-/// The harness binary: `e2e` if `blindfold-train` has it, else its only binary.
-fn harness_binary(meta: &Value) -> Result<Option<String>> {
-    let Some(train) = package(meta, HARNESS_PACKAGE) else {
-        return Ok(None);
-    };
-    let bins = binaries(train);
-    if bins.iter().any(|b| b == HARNESS_BIN) {
-        return Ok(Some(HARNESS_BIN.to_owned()));
+    let mut md = String::new();
+    let _ = writeln!(
+        md,
+        "# cargo xtask e2e: {} rows of {}, {} iterations, preset {}, threads {}\n",
+        o.samples, o.task, o.iterations, o.preset, threads
+    );
+    let _ = writeln!(
+        md,
+        "| iteration | encrypted (flooded release) | mirror (same code on Clear) | float64, exact sigmoid | train time |"
+    );
+    let _ = writeln!(md, "|---:|---:|---:|---:|---:|");
+    let mut worst_gap = 0.0f64;
+    for i in 0..o.iterations {
+        let (e, mi) = (enc.get(i).copied(), mir.get(i).copied());
+        if let (Some(e), Some(mi)) = (e, mi) {
+            worst_gap = worst_gap.max((e - mi).abs());
+        } else {
+            worst_gap = f64::INFINITY;
+        }
+        let pct = |v: Option<f64>| v.map_or("—".into(), |v| format!("{:.2}%", 100.0 * v));
+        let _ = writeln!(
+            md,
+            "| {} | {} | {} | {} | {} |",
+            i + 1,
+            pct(e),
+            pct(mi),
+            pct(flt.get(i + 1).copied()),
+            iter_secs.get(i).map_or("—".into(), |s| format!("{s:.1} s"))
+        );
     }
-    match bins.as_slice() {
-        [] => Ok(None),
-        [only] => Ok(Some(only.clone())),
-        _ => Err(format!(
-            "{HARNESS_PACKAGE} has several binaries {bins:?} and none named `{HARNESS_BIN}`"
+    let _ = writeln!(md, "\n| phase | wall | peak memory |\n|---|---:|---:|");
+    for (name, s) in &phases {
+        let _ = writeln!(
+            md,
+            "| {name} | {:.1} s | {} MiB |",
+            s.wall,
+            s.get("peak_rss_mib").unwrap_or("?")
+        );
+    }
+    let _ = writeln!(md, "\n| quantity | value |\n|---|---:|");
+    let rows = [
+        (
+            "server setup (load keys, cycle X)",
+            format!("{:.1} s", train.num("setup_seconds")?),
+        ),
+        (
+            "bytes uploaded (dataset + evaluation keys)",
+            mib(dataset_bytes + eval_key_bytes),
+        ),
+        ("encrypted dataset", mib(dataset_bytes)),
+        (
+            "evaluation keys",
+            format!(
+                "{} ({} Galois keys + relinearization)",
+                mib(eval_key_bytes),
+                keygen.get("galois_keys")?
+            ),
+        ),
+        (
+            "public key / secret key",
+            format!(
+                "{} / {}",
+                mib(keygen.num("public_key_bytes")?),
+                mib(keygen.num("secret_key_bytes")?)
+            ),
+        ),
+        (
+            "rotations per iteration (steady state)",
+            mirror.get("rotations_per_iteration")?.to_string(),
+        ),
+        (
+            "ct x ct / ct x pt products per iteration",
+            format!(
+                "{} / {}",
+                mirror.get("ct_mul_per_iteration")?,
+                mirror.get("pt_mul_per_iteration")?
+            ),
+        ),
+        (
+            "rotations / ct x ct in the whole run",
+            format!(
+                "{} / {}",
+                mirror.get("rotations_total")?,
+                mirror.get("ct_mul_total")?
+            ),
+        ),
+        (
+            "levels used / available",
+            format!(
+                "{} / {}",
+                mirror.get("levels_needed")?,
+                keygen.get("levels")?
+            ),
+        ),
+        (
+            "flooded release precision",
+            format!(
+                "{} bits",
+                decrypt.get("release_precision_bits").unwrap_or("?")
+            ),
+        ),
+        ("peak memory (any phase)", format!("{peak:.0} MiB")),
+        (
+            "Chiang's code per iteration",
+            "≈ 3,040 rotations, ≈ 421 ct x ct".to_string(),
+        ),
+    ];
+    for (k, v) in rows {
+        let _ = writeln!(md, "| {k} | {v} |");
+    }
+    let verdict = if worst_gap <= MAX_GAP {
+        format!(
+            "PASS: encrypted within {:.2} points of the mirror",
+            100.0 * worst_gap
         )
-        .into()),
+    } else {
+        format!(
+            "FAIL: encrypted and mirror differ by {:.2} points (> 1)",
+            100.0 * worst_gap
+        )
+    };
+    let _ = writeln!(md, "\n{verdict}");
+    let report = json!({
+        "task": o.task, "samples": o.samples, "iterations": o.iterations, "preset": o.preset,
+        "threads": threads,
+        "accuracy": {"encrypted": enc, "mirror": mir, "float_exact_sigmoid": flt},
+        "iteration_seconds": iter_secs,
+        "phases": phases.iter().map(|(n, s)| json!({"phase": n, "seconds": s.wall, "fields": s.fields})).collect::<Vec<Value>>(),
+        "peak_rss_mib": peak,
+        "bytes_uploaded": dataset_bytes + eval_key_bytes,
+        "worst_gap": worst_gap,
+    });
+    fs::write(out.join("report.md"), &md)?;
+    fs::write(
+        out.join("report.json"),
+        serde_json::to_string_pretty(&report)? + "\n",
+    )?;
+    println!("{md}");
+    eprintln!("wrote {}/report.md and report.json", out.display());
+    if worst_gap <= MAX_GAP {
+        Ok(())
+    } else {
+        Err(verdict.into())
     }
 }
 
-/// Which layers exist, and what the harness still lacks.
-fn missing_report(meta: &Value, data: Option<&Path>) -> String {
-    let mut out = String::from("cargo xtask e2e: the end-to-end harness is not built yet.\n");
-    for layer in LAYERS {
-        let name = format!("blindfold-{layer}");
-        let status = match package(meta, &name) {
-            None => "missing".to_owned(),
-            Some(p) if name == HARNESS_PACKAGE && binaries(p).is_empty() => {
-                format!(
-                    "present, without the `{HARNESS_BIN}` binary (crates/{layer}/src/bin/{HARNESS_BIN}.rs)"
-                )
-            }
-            Some(_) => "present".to_owned(),
-        };
-        out.push_str(&format!("  crates/{layer:<9} {name:<20} {status}\n"));
-    }
-    match data {
-        Some(d) if d.is_dir() => out.push_str(&format!("  data: {}\n", d.display())),
-        Some(d) => out.push_str(&format!("  data: {} (does not exist)\n", d.display())),
-        None => out.push_str("  data: not found (pass --data DIR or set BLINDFOLD_DATA)\n"),
-    }
-    out
+fn path(p: &Path) -> String {
+    p.display().to_string()
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
-    use serde_json::json;
-
-    fn meta(packages: &[(&str, &[(&str, &str)])]) -> Value {
-        let packages: Vec<Value> = packages
-            .iter()
-            .map(|(name, targets)| {
-                let targets: Vec<Value> = targets
-                    .iter()
-                    .map(|(kind, t)| json!({"kind": [kind], "name": t}))
-                    .collect();
-                json!({"name": name, "targets": targets})
-            })
-            .collect();
-        json!({ "packages": packages })
-    }
 
     fn strings(s: &[&str]) -> Vec<String> {
         s.iter().map(|s| s.to_string()).collect()
     }
 
     #[test]
-    fn options_pass_through_to_the_harness() {
-        let opts = Options::parse(strings(&[
-            "--paper",
+    fn options() {
+        let quick = Options::parse(Vec::new()).unwrap();
+        assert_eq!(
+            (quick.task.as_str(), quick.samples, quick.iterations),
+            ("regnet", 128, 2)
+        );
+        let paper = Options::parse(strings(&["--paper", "chiang"])).unwrap();
+        assert_eq!(paper, quick);
+        let o = Options::parse(strings(&[
+            "--task",
+            "mnist",
             "--iterations",
             "3",
-            "--samples=64",
             "--threads",
             "2",
-            "--preset",
-            "n14",
-            "--",
-            "--verbose",
         ]))
         .unwrap();
         assert_eq!(
-            opts.harness_args(Path::new("/d")),
-            strings(&[
-                "--paper",
-                "--iterations",
-                "3",
-                "--samples",
-                "64",
-                "--threads",
-                "2",
-                "--preset",
-                "n14",
-                "--data",
-                "/d",
-                "--verbose",
-            ])
+            (o.task.as_str(), o.iterations, o.threads),
+            ("mnist", 3, Some(2))
         );
-        let quick = Options::parse(Vec::new()).unwrap();
-        assert_eq!(quick, Options::default());
-        assert_eq!(
-            quick.harness_args(Path::new("/d")),
-            strings(&["--data", "/d"])
-        );
+        assert!(Options::parse(strings(&["--paper", "nope"])).is_err());
+        assert!(Options::parse(strings(&["--paper", "chiang", "--samples", "64"])).is_err());
+        assert!(Options::parse(strings(&["--task", "cifar"])).is_err());
         assert!(Options::parse(strings(&["--iterations", "0"])).is_err());
         assert!(Options::parse(strings(&["--epochs", "2"])).is_err());
-    }
-
-    #[test]
-    fn harness_is_found_only_when_train_has_a_binary() {
-        let lib: &[(&str, &str)] = &[("lib", "blindfold_train")];
-        let with_e2e: &[(&str, &str)] = &[("lib", "blindfold_train"), ("bin", "x"), ("bin", "e2e")];
-        let one_bin: &[(&str, &str)] = &[("bin", "train")];
-        let two_bins: &[(&str, &str)] = &[("bin", "a"), ("bin", "b")];
-        let ntt: (&str, &[(&str, &str)]) = ("blindfold-ntt", &[("lib", "blindfold_ntt")]);
-
-        assert_eq!(harness_binary(&meta(&[ntt])).unwrap(), None);
-        assert_eq!(
-            harness_binary(&meta(&[ntt, ("blindfold-train", lib)])).unwrap(),
-            None
-        );
-        let found = |t| harness_binary(&meta(&[("blindfold-train", t)])).unwrap();
-        assert_eq!(found(with_e2e), Some("e2e".to_owned()));
-        assert_eq!(found(one_bin), Some("train".to_owned()));
-        assert!(harness_binary(&meta(&[("blindfold-train", two_bins)])).is_err());
-    }
-
-    #[test]
-    fn report_lists_every_layer() {
-        let m = meta(&[
-            ("blindfold-modarith", &[("lib", "m")]),
-            ("blindfold-train", &[("lib", "t")]),
-        ]);
-        let report = missing_report(&m, None);
-        assert!(
-            report.contains("crates/modarith  blindfold-modarith   present\n"),
-            "{report}"
-        );
-        assert!(
-            report.contains("crates/rlwe      blindfold-rlwe       missing\n"),
-            "{report}"
-        );
-        assert!(
-            report.contains("without the `e2e` binary (crates/train/src/bin/e2e.rs)"),
-            "{report}"
-        );
-        assert!(report.contains("data: not found"), "{report}");
-        assert_eq!(report.lines().count(), 1 + LAYERS.len() + 1);
     }
 }

@@ -504,111 +504,131 @@ pub fn train(
         setup_seconds: start.elapsed().as_secs_f64(),
         ..TrainReport::default()
     };
+    if iterations == 0 {
+        return Err(RoleError::Usage("at least one iteration".into()));
+    }
+    let mut c = Container::new(FileKind::Model);
+    c.set("task", s.task.name())
+        .set("samples", s.samples)
+        .set("iterations", iterations);
     for i in 0..iterations {
         let t = Instant::now();
         state = train_step(&s.plan, &eval, &data, state).map_err(train_err)?;
         let secs = t.elapsed().as_secs_f64();
         report.iteration_seconds.push(secs);
         progress(i + 1, secs);
-    }
-    let w = state
-        .weights()
-        .ok_or_else(|| RoleError::Train("no iteration was run".into()))?;
-    report.levels_left = w.iter().map(Ciphertext::level).min().unwrap_or(0);
-    let mut c = Container::new(FileKind::Model);
-    c.set("task", s.task.name())
-        .set("samples", s.samples)
-        .set("iterations", iterations);
-    for (i, ct) in w.iter().enumerate() {
-        c.push(
-            format!("w.{i}"),
-            wire::encode_ciphertext(s.params.rlwe(), ct),
-        );
+        // The model after every iteration: the owner can see how training went.
+        let w = state
+            .weights()
+            .ok_or_else(|| RoleError::Train("an iteration left no weights".into()))?;
+        report.levels_left = w.iter().map(Ciphertext::level).min().unwrap_or(0);
+        for (j, ct) in w.iter().enumerate() {
+            c.push(
+                format!("w{}.{j}", i + 1),
+                wire::encode_ciphertext(s.params.rlwe(), ct),
+            );
+        }
     }
     c.write(out)?;
     Ok(report)
 }
 
-/// Owner: decrypts the model with noise flooding (`policy.noise_log2` is replaced by an
-/// estimate from the imaginary parts, which carry only noise for real data) and writes the
-/// released weights (`classes × features`) to `out`. `policy: None` skips the flooding: the
-/// owner's private use only, never for weights that are published.
+/// Owner: decrypts the model after every iteration with noise flooding (`policy.noise_log2`
+/// is replaced by an estimate from the imaginary parts, which carry only noise for real
+/// data) and writes the released weights (`classes × features` per iteration) to `out`.
+/// `policy: None` skips the flooding: the owner's private use only, never for weights that
+/// are published. Returns the weights and the precision (bits) the flooding leaves.
 pub fn decrypt<G: RngCore + CryptoRng>(
     keys: &KeyDir,
     model: &Path,
     out: &Path,
     policy: Option<FloodingPolicy>,
     rng: &mut G,
-) -> Result<Matrix, RoleError> {
+) -> Result<(Vec<Matrix>, f64), RoleError> {
     let s = load_session(keys)?;
     let sk = load_secret(keys, &s)?;
     let c = Container::read(model, FileKind::Model)?;
     check_task(&s, &c)?;
-    let w = ciphertexts(&s, &c, "w")?;
+    let iterations: usize = c.parse("iterations")?;
     let encoder = blindfold_ckks::Encoder::new(&s.params);
     let slots = s.params.max_slots();
-    let mut vectors = Vec::with_capacity(w.len());
-    for ct in &w {
-        let plain = blindfold_ckks::decrypt(&sk, ct)?;
-        let z = encoder.decode_complex(&plain, slots)?;
-        if policy.is_none() {
-            vectors.push(z.iter().map(|v| v.re).collect());
-            continue;
+    let mut models = Vec::with_capacity(iterations);
+    let mut worst_bits = f64::INFINITY;
+    for it in 1..=iterations {
+        let w = ciphertexts(&s, &c, &format!("w{it}"))?;
+        let mut vectors = Vec::with_capacity(w.len());
+        for ct in &w {
+            let plain = blindfold_ckks::decrypt(&sk, ct)?;
+            let z = encoder.decode_complex(&plain, slots)?;
+            let Some(policy) = policy else {
+                vectors.push(z.iter().map(|v| v.re).collect());
+                continue;
+            };
+            // The imaginary parts of real data are pure noise: half its energy. With N/2
+            // slots fed by N coefficients of error variance v, E|slot|² = N·v/Δ², so the
+            // coefficient error's standard deviation is rms(im)·Δ·√(2/N); six bound it.
+            let rms_im = (z.iter().map(|v| v.im * v.im).sum::<f64>() / z.len() as f64).sqrt();
+            let bound = 6.0 * rms_im * ct.meta.scale * (2.0 / s.params.n() as f64).sqrt();
+            let policy = FloodingPolicy {
+                noise_log2: bound.max(1.0).log2(),
+                ..policy
+            };
+            worst_bits = worst_bits.min(policy.precision_after(s.params.n(), ct.meta.scale));
+            let released = decrypt_for_release(&sk, &encoder, ct, slots, &policy, rng)?;
+            vectors.push(released.into_iter().map(|v| v.re).collect::<Vec<f64>>());
         }
-        // The imaginary parts of real data are pure noise: half its energy. With N/2
-        // slots fed by N coefficients of error variance v, E|slot|² = N·v/Δ², so the
-        // coefficient error's standard deviation is rms(im)·Δ·√(2/N); six of them bound it.
-        let rms_im = (z.iter().map(|v| v.im * v.im).sum::<f64>() / z.len() as f64).sqrt();
-        let bound = 6.0 * rms_im * ct.meta.scale * (2.0 / s.params.n() as f64).sqrt();
-        let policy = FloodingPolicy {
-            noise_log2: bound.max(1.0).log2(),
-            ..policy.unwrap_or_default()
-        };
-        let released = decrypt_for_release(&sk, &encoder, ct, slots, &policy, rng)?;
-        vectors.push(released.into_iter().map(|v| v.re).collect::<Vec<f64>>());
+        models.push(decode_weights(&s.plan, &vectors)?);
     }
-    let weights = decode_weights(&s.plan, &vectors)?;
     let mut c = Container::new(FileKind::Weights);
     c.set("task", s.task.name())
         .set("samples", s.samples)
-        .set("rows", weights.rows())
-        .set("cols", weights.cols());
-    c.push(
-        "weights",
-        weights
-            .as_slice()
-            .iter()
-            .flat_map(|v| v.to_le_bytes())
-            .collect(),
-    );
+        .set("iterations", iterations)
+        .set("flooded", policy.is_some());
+    for (it, w) in models.iter().enumerate() {
+        c.set(&format!("rows{}", it + 1), w.rows())
+            .set(&format!("cols{}", it + 1), w.cols());
+        c.push(
+            format!("weights{}", it + 1),
+            w.as_slice().iter().flat_map(|v| v.to_le_bytes()).collect(),
+        );
+    }
     c.write(out)?;
-    Ok(weights)
+    Ok((models, worst_bits))
 }
 
-/// Reads released weights.
-pub fn read_weights(path: &Path) -> Result<(Task, usize, Matrix), RoleError> {
+/// Reads released weights: the task, its sample count, and the model after each iteration.
+pub fn read_weights(path: &Path) -> Result<(Task, usize, Vec<Matrix>), RoleError> {
     let c = Container::read(path, FileKind::Weights)?;
     let task = Task::parse(c.get("task")?)?;
     let samples: usize = c.parse("samples")?;
-    let (rows, cols): (usize, usize) = (c.parse("rows")?, c.parse("cols")?);
-    let bytes = c.section("weights")?;
-    if rows.checked_mul(cols).and_then(|n| n.checked_mul(8)) != Some(bytes.len()) {
-        return Err(RoleError::File(FileError::InvalidField {
-            field: "weights".into(),
-            value: format!("{} bytes for {rows} x {cols}", bytes.len()),
-        }));
+    let iterations: usize = c.parse("iterations")?;
+    let mut out = Vec::new();
+    for it in 1..=iterations {
+        let (rows, cols): (usize, usize) = (
+            c.parse(&format!("rows{it}"))?,
+            c.parse(&format!("cols{it}"))?,
+        );
+        let name = format!("weights{it}");
+        let bytes = c.section(&name)?;
+        if rows.checked_mul(cols).and_then(|n| n.checked_mul(8)) != Some(bytes.len()) {
+            return Err(RoleError::File(FileError::InvalidField {
+                field: name,
+                value: format!("{} bytes for {rows} x {cols}", bytes.len()),
+            }));
+        }
+        let values: Vec<f64> = bytes
+            .chunks_exact(8)
+            .map(|b| f64::from_le_bytes(b.try_into().unwrap_or([0; 8])))
+            .collect();
+        if values.iter().any(|v| !v.is_finite()) {
+            return Err(RoleError::File(FileError::InvalidField {
+                field: name,
+                value: "non-finite value".into(),
+            }));
+        }
+        out.push(Matrix::from_vec(rows, cols, values)?);
     }
-    let values: Vec<f64> = bytes
-        .chunks_exact(8)
-        .map(|b| f64::from_le_bytes(b.try_into().unwrap_or([0; 8])))
-        .collect();
-    if values.iter().any(|v| !v.is_finite()) {
-        return Err(RoleError::File(FileError::InvalidField {
-            field: "weights".into(),
-            value: "non-finite value".into(),
-        }));
-    }
-    Ok((task, samples, Matrix::from_vec(rows, cols, values)?))
+    Ok((task, samples, out))
 }
 
 /// Accuracy of `weights` on the task's evaluation rows.

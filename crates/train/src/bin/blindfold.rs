@@ -187,17 +187,23 @@ fn run() -> Result<Vec<(String, String)>, RoleError> {
             let private = a.take("private").is_some_and(|v| v == "yes");
             a.finish()?;
             let policy = (!private).then_some(policy);
-            let w = roles::decrypt(&keys, &model, &out_path, policy, &mut rng)?;
+            let (models, bits) = roles::decrypt(&keys, &model, &out_path, policy, &mut rng)?;
             put("flooded", (!private).to_string());
-            put("weights", format!("{}x{}", w.rows(), w.cols()));
+            put("iterations", models.len().to_string());
+            if !private {
+                put("release_precision_bits", format!("{bits:.1}"));
+            }
         }
         "evaluate" => {
             let weights = a.path("weights")?;
             let data = a.data()?;
             a.finish()?;
-            let (task, samples, w) = roles::read_weights(&weights)?;
-            let acc = roles::evaluate(task, samples, &w, &data)?;
-            put("accuracy", format!("{acc:.6}"));
+            let (task, samples, models) = roles::read_weights(&weights)?;
+            let acc = models
+                .iter()
+                .map(|w| roles::evaluate(task, samples, w, &data).map(|a| format!("{a:.6}")))
+                .collect::<Result<Vec<_>, _>>()?;
+            put("accuracy", acc.join(","));
         }
         "mirror" => {
             let task = Task::parse(&a.take("task").unwrap_or_else(|| "regnet".into()))?;
