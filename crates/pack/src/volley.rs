@@ -43,7 +43,8 @@
 //! For the transfer-learning shapes (`X` 128 × 512 → 2 ciphertexts, `W` 10 × 512, `c' = 16`)
 //! an iteration (`product` + `transposed_product`) takes 75 rotations, 64 ct × ct and 512
 //! ct × pt products and 4 levels, with 10 distinct rotation keys (chain style); cycling `X`
-//! once takes 30 more rotations. Chiang's implementation: ≈ 3,040 rotations and 421 ct × ct
+//! once takes 30 more rotations. The ct × ct products come as 18 sums
+//! (`SlotAlgebra::mul_sum`): 18 relinearizations on a backend that batches them. Chiang's implementation: ≈ 3,040 rotations and 421 ct × ct
 //! products per iteration.
 
 use std::collections::BTreeSet;
@@ -482,6 +483,20 @@ impl VolleyPlan {
         &self.layout
     }
 
+    /// Sums of ciphertext products (`SlotAlgebra::mul_sum` calls): the relinearizations when
+    /// the backend relinearizes each sum once (otherwise there is one per product).
+    pub fn product_sums(&self) -> usize {
+        let l = &self.layout;
+        self.stages
+            .iter()
+            .map(|s| match s {
+                Stage::Cycle => 0,
+                Stage::Product => l.items(),
+                Stage::Transpose => l.score_count() * l.col_chunks,
+            })
+            .sum()
+    }
+
     /// Signed rotation offsets of one stage, each as often as it is applied.
     fn offsets(&self, stage: Stage) -> Vec<i64> {
         let l = &self.layout;
@@ -658,14 +673,12 @@ pub fn product<A: SlotAlgebra>(
     let mut prods = Vec::with_capacity(l.items());
     for item in 0..l.items() {
         let (q, u) = (item / l.period, item % l.period);
-        let mut acc: Option<A::Ct> = None;
-        for (h, bh) in b.iter().enumerate() {
-            let p = be(alg.mul(&a.cts[q * l.col_chunks + h][u], bh))?;
-            acc = Some(match acc {
-                None => p,
-                Some(s) => be(alg.add(&s, &p))?,
-            });
-        }
+        let terms: Vec<(&A::Ct, &A::Ct)> = b
+            .iter()
+            .enumerate()
+            .map(|(h, bh)| (&a.cts[q * l.col_chunks + h][u], bh))
+            .collect();
+        let acc = be(alg.mul_sum(&terms))?;
         prods.push(acc.ok_or_else(|| count_err(1, 0))?);
     }
     let masks = if l.group > 1 {
@@ -755,24 +768,33 @@ pub fn transposed_product<A: SlotAlgebra>(
         } else {
             Vec::new()
         };
+        let mut replicated = Vec::with_capacity(m);
         for j in 0..m {
-            let replicated = if l.group == 1 {
+            replicated.push(if l.group == 1 {
                 copies[0].clone()
             } else {
                 let terms: Vec<(&A::Ct, &A::Pt)> = (0..l.group)
                     .map(|t| (&copies[l.shift_index(j, t)], &masks[t]))
                     .collect();
                 be(alg.mul_plain_sum(&terms))?.ok_or_else(|| count_err(1, 0))?
-            };
-            let item = gi * l.group + j;
-            let (q, u) = (item / l.period, item % l.period);
-            for (h, slot) in acc.iter_mut().enumerate() {
-                let p = be(alg.mul(&replicated, &a.cts[q * l.col_chunks + h][u]))?;
-                *slot = Some(match slot.take() {
-                    None => p,
-                    Some(s) => be(alg.add(&s, &p))?,
-                });
-            }
+            });
+        }
+        // One sum of products per column chunk: backends relinearize it once.
+        for (h, slot) in acc.iter_mut().enumerate() {
+            let terms: Vec<(&A::Ct, &A::Ct)> = replicated
+                .iter()
+                .enumerate()
+                .map(|(j, r)| {
+                    let item = gi * l.group + j;
+                    let (q, u) = (item / l.period, item % l.period);
+                    (r, &a.cts[q * l.col_chunks + h][u])
+                })
+                .collect();
+            let p = be(alg.mul_sum(&terms))?.ok_or_else(|| count_err(1, 0))?;
+            *slot = Some(match slot.take() {
+                None => p,
+                Some(s) => be(alg.add(&s, &p))?,
+            });
         }
     }
     let row_sum = l.row_sum;
@@ -857,6 +879,7 @@ mod tests {
         // −16 (merge), 1, 2, 4, 8 (sub-block sums), −15 and 16 (spread copies), 4096, 8192,
         // 16384 (row sums).
         assert_eq!(iteration.rotations_needed().len(), 10);
+        assert_eq!(iteration.product_sums(), 18);
         assert_eq!(
             l.plan(Stage::Cycle, RotationStyle::Chain).cost().rotations,
             30

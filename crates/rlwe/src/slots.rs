@@ -95,6 +95,20 @@ pub trait SlotAlgebra {
         }
         Ok(acc)
     }
+    /// `Σ a_i · b_i` (ciphertext products), consuming one level; `None` for an empty sum.
+    /// Backends may add the tensored products before a single relinearization and rescale
+    /// (one key switch instead of one per product); the default multiplies and adds.
+    fn mul_sum(&self, terms: &[(&Self::Ct, &Self::Ct)]) -> Result<Option<Self::Ct>, Self::Error> {
+        let mut acc: Option<Self::Ct> = None;
+        for &(a, b) in terms {
+            let t = self.mul(a, b)?;
+            acc = Some(match acc {
+                None => t,
+                Some(s) => self.add(&s, &t)?,
+            });
+        }
+        Ok(acc)
+    }
     /// Cyclic left rotation by `k` slots (`k < 0` rotates right).
     fn rotate(&self, a: &Self::Ct, k: i64) -> Result<Self::Ct, Self::Error>;
     /// Several rotations of one ciphertext; backends with hoisting share the decomposition.

@@ -125,6 +125,12 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
         plan.run_cost(args.iterations),
     );
     println!("| Chiang's code, per iteration | ~3040 | ~421 | | |");
+    println!(
+        "\nrelinearizations per iteration when sums of products are relinearized once \
+         (SlotAlgebra::mul_sum): {} (first), {} (later)",
+        plan.iteration_relinearizations(0),
+        plan.iteration_relinearizations(1)
+    );
     let keys = plan.rotations_needed();
     println!(
         "\nrotation keys: {} (offsets {:?}); levels for {} iterations: {}; iterations in 30 levels \

@@ -204,6 +204,9 @@ fn counts_depth_and_rotations_match_the_plan() {
     // The performance bar: <= 300 rotations per iteration (Chiang: ~3,040 and 421 ct x ct).
     let steady = plan.cost();
     assert!(steady.rotations <= 300 && steady.ct_mul < 421, "{steady:?}");
+    // 16 score sums + 2 sigmoid products + 2 gradient sums + 4 updates.
+    assert_eq!(plan.iteration_relinearizations(1), 24);
+    assert_eq!(plan.iteration_relinearizations(0), 6);
     // One more step has no level left: refused before any work.
     match train_step(&plan, &alg, &data, state) {
         Err(TransferError::OutOfLevels { needed, available }) => {

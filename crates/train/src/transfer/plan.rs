@@ -163,6 +163,26 @@ impl TransferPlan {
         }
     }
 
+    /// Relinearizations of iteration `t` on a backend whose `mul_sum` relinearizes each sum
+    /// once (one per ct × ct product otherwise, [`Cost::ct_mul`]).
+    pub fn iteration_relinearizations(&self, t: usize) -> usize {
+        let update = 2 * self.layout.b_count();
+        let gradient = self
+            .layout
+            .plan(Stage::Transpose, self.config.rotations)
+            .product_sums()
+            + update;
+        if t == 0 && self.zero_start() {
+            gradient
+        } else {
+            self.layout
+                .plan(Stage::Product, self.config.rotations)
+                .product_sums()
+                + self.sigmoid_cost().ct_mul
+                + gradient
+        }
+    }
+
     /// Levels consumed by iteration `t`.
     pub fn iteration_depth(&self, t: usize) -> usize {
         self.iteration_cost(t).depth
