@@ -11,6 +11,7 @@ use std::time::{Duration, SystemTime};
 
 use serde_json::{Value, json};
 
+use crate::openfhe;
 use crate::util::{self, Args, Result};
 
 /// The function id of our implementation; every other id in a group is a peer.
@@ -21,11 +22,16 @@ cargo xtask bench <area> [--threads N] [-- <criterion args>]
     Runs `cargo bench -p blindfold-benches --bench <area>`, then prints the median of each
     benchmark this run wrote and the ratio blindfold / <peer> (below 1: blindfold is faster).
     The table also goes to <target>/bench/<area>.md and .json.
-    --threads N   RAYON_NUM_THREADS=N, and the run pinned to N CPUs with taskset";
+    --threads N   RAYON_NUM_THREADS=N, and the run pinned to N CPUs with taskset
+    When xtask/openfhe/<area>.py exists, OpenFHE's figures for the same groups are measured
+    right after ours (same thread count and pinning) through its Python package, installed
+    on first use into <target>/openfhe-venv, and shown as the `openfhe` column.
+    --no-openfhe  skip them";
 
 pub fn run(args: Vec<String>) -> Result {
     let mut args = Args::new(args);
     let threads = args.count("--threads")?;
+    let no_openfhe = args.flag("--no-openfhe");
     let (pos, criterion_args) = args.positionals()?;
     let [area] = pos.as_slice() else {
         return Err(format!("expected one bench area, got {pos:?}\n{USAGE}").into());
@@ -57,7 +63,13 @@ pub fn run(args: Vec<String>) -> Result {
         Some(dir) => PathBuf::from(dir),
         None => target.join("criterion"),
     };
-    let table = Table::new(collect(&criterion, start)?);
+    let mut found = collect(&criterion, start)?;
+    let peer_note = if no_openfhe {
+        None
+    } else {
+        add_openfhe(area, &target, threads, &mut found)
+    };
+    let table = Table::new(found);
     if table.rows.is_empty() {
         return Err(format!(
             "this run wrote no criterion results under {}",
@@ -80,6 +92,9 @@ pub fn run(args: Vec<String>) -> Result {
         (Some(n), Some(cpus)) => format!("RAYON_NUM_THREADS={n} pinned to CPUs {cpus}"),
     };
     let _ = writeln!(md, "{}, {threads_note}, {}.", cpu_model(), commit());
+    if let Some(note) = peer_note {
+        let _ = writeln!(md, "{note}");
+    }
     md.push_str("Criterion medians; ratio below 1 means blindfold is faster.\n\n");
     md.push_str(&table.markdown());
     print!("\n{md}");
@@ -91,6 +106,68 @@ pub fn run(args: Vec<String>) -> Result {
     fs::write(out.join(format!("{area}.json")), json + "\n")?;
     eprintln!("wrote {}/{area}.md and .json", out.display());
     Ok(())
+}
+
+/// Runs `xtask/openfhe/<area>.py` when it exists and adds its figures, as the `openfhe`
+/// function, to the groups this run measured. Returns a line for the report; a failure
+/// (no Python 3.10, no network for the wheel) is reported there, not raised.
+fn add_openfhe(
+    area: &str,
+    target: &Path,
+    threads: Option<usize>,
+    found: &mut Vec<Measurement>,
+) -> Option<String> {
+    let script = util::repo_root()
+        .join("xtask")
+        .join("openfhe")
+        .join(format!("{area}.py"));
+    if !script.is_file() {
+        return None;
+    }
+    // Same thread count as ours: rayon uses every CPU unless --threads says otherwise.
+    let omp =
+        threads.unwrap_or_else(|| std::thread::available_parallelism().map_or(1, |n| n.get()));
+    let figures = (|| -> Result<Vec<(String, f64)>> {
+        let mut cmd = openfhe::command(target, &script, &[])?;
+        cmd.env("OMP_NUM_THREADS", omp.to_string());
+        if let Some(n) = threads {
+            cmd = pin(cmd, n)?.0;
+        }
+        eprintln!(
+            "measuring OpenFHE for the same groups: {}",
+            util::describe(&cmd)
+        );
+        openfhe::run(cmd)
+    })();
+    match figures {
+        Ok(figures) => {
+            let ours: BTreeSet<String> = found.iter().map(|m| m.group.clone()).collect();
+            found.extend(
+                figures
+                    .into_iter()
+                    .filter(|(name, _)| ours.contains(name))
+                    .map(|(group, ms)| Measurement {
+                        group,
+                        function: "openfhe".to_owned(),
+                        value: None,
+                        median_ns: ms * 1e6,
+                        median_ci_ns: (ms * 1e6, ms * 1e6),
+                    }),
+            );
+            Some(format!(
+                "`openfhe`: OpenFHE ({}, Python) measured right after ours, OMP_NUM_THREADS={omp}; see {} for its set-up.",
+                openfhe::WHEEL,
+                script
+                    .strip_prefix(util::repo_root())
+                    .unwrap_or(&script)
+                    .display()
+            ))
+        }
+        Err(e) => {
+            eprintln!("note: OpenFHE figures unavailable: {e}");
+            Some(format!("OpenFHE figures unavailable: {e}."))
+        }
+    }
 }
 
 /// Wraps `cmd` in `taskset -c <first n allowed CPUs>` when taskset and the CPU list exist.

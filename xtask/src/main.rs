@@ -7,6 +7,7 @@ mod bench;
 mod checks;
 mod e2e;
 mod fuzz;
+mod openfhe;
 mod util;
 
 use std::process::ExitCode;
