@@ -74,7 +74,16 @@ pub fn preset(name: &str) -> Result<(ParametersLiteral, bool), RoleError> {
         "n16-depth24" => (p::n16_depth24(), true),
         "n15" => (p::n15(), true),
         "n14" => (p::n14(), true),
-        "test" => (p::insecure_test(), false),
+        // Insecure N = 2^12, Δ = 2^55, 12 levels: the whole flow in seconds, tests only.
+        "test" => (
+            ParametersLiteral {
+                log_n: 12,
+                log_q: [vec![60], vec![55; 12]].concat(),
+                log_p: vec![60; 5],
+                ..p::insecure_test()
+            },
+            false,
+        ),
         _ => {
             return Err(RoleError::Usage(format!(
                 "unknown preset {name:?} (n16-scale55, n16, n16-depth24, n15, n14, test)"
