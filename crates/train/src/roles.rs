@@ -607,7 +607,11 @@ pub fn decrypt<G: RngCore + CryptoRng>(
 
 /// Reads released weights: the task, its sample count, and the model after each iteration.
 pub fn read_weights(path: &Path) -> Result<(Task, usize, Vec<Matrix>), RoleError> {
-    let c = Container::read(path, FileKind::Weights)?;
+    weights_from_container(&Container::read(path, FileKind::Weights)?)
+}
+
+/// The released weights held in a decoded [`FileKind::Weights`] container.
+pub fn weights_from_container(c: &Container) -> Result<(Task, usize, Vec<Matrix>), RoleError> {
     let task = Task::parse(c.get("task")?)?;
     let samples: usize = c.parse("samples")?;
     let iterations: usize = c.parse("iterations")?;
