@@ -161,6 +161,49 @@ impl SlotAlgebra for Evaluator {
         }
     }
 
+    /// Tensored products added in the extended form: one relinearization (key switch) and
+    /// one rescale for the whole sum, when the products share a level and scale.
+    fn mul_sum(&self, terms: &[(&Ciphertext, &Ciphertext)]) -> Result<Option<Ciphertext>, Error> {
+        let mut acc: Option<Ciphertext> = None;
+        let mut uniform = true;
+        let mut tensors = Vec::with_capacity(terms.len());
+        for &(a, b) in terms {
+            if a.level().min(b.level()) == 0 {
+                return Err(Error::OutOfLevels { op: "mul_sum" });
+            }
+            tensors.push(self.tensor(a, b)?);
+        }
+        if let Some(first) = tensors.first() {
+            uniform = tensors
+                .iter()
+                .all(|t| t.level() == first.level() && same_scale(t.meta.scale, first.meta.scale));
+        }
+        if !uniform {
+            for t in &tensors {
+                let p = self.rescale(&self.relinearize(t)?)?;
+                acc = Some(match acc {
+                    None => p,
+                    Some(s) => Evaluator::add(self, &s, &p)?,
+                });
+            }
+            return Ok(acc);
+        }
+        for t in tensors {
+            match acc.as_mut() {
+                None => acc = Some(t),
+                Some(s) => {
+                    for (x, y) in s.parts.iter_mut().zip(&t.parts) {
+                        x.add_assign(y)?;
+                    }
+                }
+            }
+        }
+        match acc {
+            Some(s) => Ok(Some(self.rescale(&self.relinearize(&s)?)?)),
+            None => Ok(None),
+        }
+    }
+
     fn rotate(&self, a: &Ciphertext, k: i64) -> Result<Ciphertext, Error> {
         Evaluator::rotate(self, a, k)
     }

@@ -336,6 +336,7 @@ fn circuit<A: SlotAlgebra<Scalar = f64>>(
     let f = alg
         .mul_plain_sum(&[(&rs[0], &p), (&rs[1], &p), (&e, &p)])?
         .unwrap();
+    let f = alg.add(&f, &alg.mul_sum(&[(&f, &rs[0]), (&rs[1], &e)])?.unwrap())?;
     let g = alg.square(&f)?;
     let h = alg.drop_to_level(&g, alg.level(&g) - 1)?;
     alg.add(&h, &alg.neg(x)?)
