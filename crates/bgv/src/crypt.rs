@@ -155,12 +155,6 @@ pub struct Decryptor<'a> {
     inner: blindfold_rlwe::Decryptor<'a>,
 }
 
-/// Decrypted coefficients modulo `t` (correction removed) and the measured noise.
-struct Opened {
-    coeffs: Zeroizing<Vec<u64>>,
-    noise: Noise,
-}
-
 impl<'a> Decryptor<'a> {
     /// A decryptor for `sk`.
     pub fn new(params: &Arc<BgvParameters>, sk: &'a SecretKey) -> Result<Self, Error> {
@@ -176,7 +170,7 @@ impl<'a> Decryptor<'a> {
 
     /// The noise of `ct` (no failure check).
     pub fn noise(&self, ct: &Ciphertext) -> Result<Noise, Error> {
-        Ok(self.open(ct)?.noise)
+        self.open(ct)
     }
 
     /// The noise budget of `ct` in bits (0: decryption is no longer guaranteed).
@@ -219,26 +213,67 @@ impl<'a> Decryptor<'a> {
         Ok(v)
     }
 
+    /// The message coefficients by CRT reconstruction modulo `t` (`O(l)` per coefficient),
+    /// refusing the ciphertext when some `|x| > Q_l/4` (budget 0): `x/Q_l` is the centered
+    /// fractional part of `Σ y_i/q_i`, exact to about `2^-48` in `f64`. Branch-free in the
+    /// decrypted values.
     fn checked(&self, ct: &Ciphertext) -> Result<Zeroizing<Vec<u64>>, Error> {
-        let opened = self.open(ct)?;
-        if opened.noise.budget() == 0 {
+        let x = self.decrypted(ct)?;
+        let params = &*self.params;
+        let limbs = ct.level() + 1;
+        let crt = params.crt(ct.level());
+        let moduli = &params.rlwe().ring().moduli()[..limbs];
+        let t = params.t_modulus();
+        let undo = t.inv(ct.meta.correction).unwrap_or(0);
+        let mut coeffs = Zeroizing::new(vec![0u64; params.n()]);
+        const CHUNK: usize = 1024;
+        let worst = coeffs
+            .par_chunks_mut(CHUNK)
+            .enumerate()
+            .map(|(c, out)| {
+                let mut worst = 0f64;
+                for (k, o) in out.iter_mut().enumerate() {
+                    let idx = c * CHUNK + k;
+                    let (mut sum, mut rem) = (0f64, 0u64);
+                    for i in 0..limbs {
+                        let (w, ws) = crt.hat_inv[i];
+                        let y = moduli[i].mul_shoup(x.limb(i)[idx], w, ws);
+                        sum += y as f64 * crt.inv_q[i];
+                        rem = t.mul_add(rem, t.reduce(y), crt.hat_mod_t[i]);
+                    }
+                    let v = sum.round();
+                    worst = worst.max((sum - v).abs());
+                    // x = Σ y_i Q̂_i − v·Q_l, with 0 <= v <= l + 1.
+                    let vq = t.mul(t.reduce(v as u64), crt.q_mod_t);
+                    *o = t.mul(t.sub(rem, vq), undo);
+                }
+                worst
+            })
+            .reduce(|| 0f64, f64::max);
+        if worst >= 0.25 {
+            let log2_modulus: f64 = moduli.iter().map(|m| (m.value() as f64).log2()).sum();
             return Err(Error::DecryptionFailure {
-                log2_noise: opened.noise.log2_noise,
-                log2_modulus: opened.noise.log2_modulus,
+                log2_noise: log2_modulus + worst.log2(),
+                log2_modulus,
             });
         }
-        Ok(opened.coeffs)
+        Ok(coeffs)
     }
 
-    /// `x = t·Σ c_i s^i mod Q_l` as balanced mixed-radix digits (Garner), coefficient by
-    /// coefficient: `x mod t` exactly, and `log2 |x|` from the top three digits. No branch
-    /// or table index depends on the decrypted values.
-    fn open(&self, ct: &Ciphertext) -> Result<Opened, Error> {
+    /// `t·Σ c_i s^i mod Q_l` in coefficient form, wiped when dropped.
+    fn decrypted(&self, ct: &Ciphertext) -> Result<Zeroizing<Poly<Coeff>>, Error> {
         check_ciphertext(&self.params, ct)?;
-        let params = &*self.params;
         let mut x = self.inner.decrypt(ct)?;
-        scale_by_t(params, &mut *x)?;
-        let x: Zeroizing<Poly<Coeff>> = Zeroizing::new((*x).clone().into_coeff());
+        scale_by_t(&self.params, &mut *x)?;
+        Ok(Zeroizing::new((*x).clone().into_coeff()))
+    }
+
+    /// The noise of `ct` from `x = t·Σ c_i s^i mod Q_l` written in balanced mixed radix
+    /// (Garner), coefficient by coefficient: `log2 |x|` from the top three digits, exact
+    /// however small the noise is. No branch or table index depends on the decrypted values.
+    fn open(&self, ct: &Ciphertext) -> Result<Noise, Error> {
+        let x = self.decrypted(ct)?;
+        let params = &*self.params;
         let (n, limbs) = (params.n(), ct.level() + 1);
         let moduli = &params.rlwe().ring().moduli()[..limbs];
         let q: Vec<f64> = moduli.iter().map(|m| m.value() as f64).collect();
@@ -247,35 +282,26 @@ impl<'a> Decryptor<'a> {
             log2_radix[j] = log2_radix[j - 1] + q[j - 1].log2();
         }
         let log2_modulus = log2_radix[limbs - 1] + q[limbs - 1].log2();
-        let t = params.t_modulus();
-        let undo = t.inv(ct.meta.correction).unwrap_or(0);
-
-        let mut coeffs = Zeroizing::new(vec![0u64; n]);
         const CHUNK: usize = 256;
-        let log2_noise = coeffs
-            .par_chunks_mut(CHUNK)
-            .enumerate()
-            .map(|(c, out)| {
+        let log2_noise = (0..n.div_ceil(CHUNK))
+            .into_par_iter()
+            .map(|c| {
                 let mut digits = Zeroizing::new(vec![0i64; limbs]);
                 let mut worst = f64::NEG_INFINITY;
-                for (k, o) in out.iter_mut().enumerate() {
-                    let idx = c * CHUNK + k;
-                    for i in 0..limbs {
-                        let m = &moduli[i];
+                for idx in c * CHUNK..((c + 1) * CHUNK).min(n) {
+                    for (i, m) in moduli.iter().enumerate() {
                         let radix = params.radix(i);
                         let mut s = 0u64;
-                        for j in 0..i {
-                            s = m.mul_add(s, m.from_i64(digits[j]), radix[j]);
+                        for (&d, &r) in digits[..i].iter().zip(radix) {
+                            s = m.mul_add(s, m.from_i64(d), r);
                         }
                         let d = m.mul(m.sub(x.limb(i)[idx], s), params.radix_inv(i));
                         digits[i] = m.center(d);
                     }
-                    let mut rem = 0u64;
                     // |x| ≈ 2^{log2 R_k} · |a_k + a_{k-1}/q_{k-1} + a_{k-2}/(q_{k-1} q_{k-2})|
                     // for the top non-zero digit k, selected with masks.
                     let (mut mag, mut log2_r) = (0f64, f64::NEG_INFINITY);
                     for j in 0..limbs {
-                        rem = t.mul_add(rem, t.from_i64(digits[j]), params.radix_mod_t(j));
                         let mut v = digits[j] as f64;
                         if j >= 1 {
                             let mut low = digits[j - 1] as f64;
@@ -284,25 +310,20 @@ impl<'a> Decryptor<'a> {
                             }
                             v += low / q[j - 1];
                         }
-                        let keep = (digits[j] != 0) as u64;
-                        let mask = keep.wrapping_neg();
+                        let mask = ((digits[j] != 0) as u64).wrapping_neg();
                         mag = f64::from_bits((v.abs().to_bits() & mask) | (mag.to_bits() & !mask));
                         log2_r = f64::from_bits(
                             (log2_radix[j].to_bits() & mask) | (log2_r.to_bits() & !mask),
                         );
                     }
                     worst = worst.max(log2_r + mag.log2());
-                    *o = t.mul(rem, undo);
                 }
                 worst
             })
             .reduce(|| f64::NEG_INFINITY, f64::max);
-        Ok(Opened {
-            coeffs,
-            noise: Noise {
-                log2_noise,
-                log2_modulus,
-            },
+        Ok(Noise {
+            log2_noise,
+            log2_modulus,
         })
     }
 }

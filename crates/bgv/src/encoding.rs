@@ -11,6 +11,7 @@
 //! ([`rotation_element`](blindfold_rns::rotation_element)) and `X ↦ X^{-1}` swaps them
 //! ([`conjugation_element`](blindfold_rns::conjugation_element)).
 
+use std::borrow::Cow;
 use std::sync::Arc;
 
 use blindfold_rlwe::{Meta, Plaintext};
@@ -256,15 +257,28 @@ impl Encoder {
     /// coefficients rescaled modulo `t` and lifted again when the level is higher or the
     /// correction differs.
     pub fn adapt(&self, pt: &Plaintext, level: usize, correction: u64) -> Result<Plaintext, Error> {
+        Ok(self.adapted(pt, level, correction)?.into_owned())
+    }
+
+    /// [`Self::adapt`], borrowing `pt` when it already fits.
+    pub(crate) fn adapted<'p>(
+        &self,
+        pt: &'p Plaintext,
+        level: usize,
+        correction: u64,
+    ) -> Result<Cow<'p, Plaintext>, Error> {
         self.check_level(level)?;
         self.check_plaintext(pt)?;
         self.params.check_correction(correction)?;
-        if pt.meta.correction == correction && pt.level() >= level {
+        if pt.meta.correction == correction && pt.level() == level {
+            return Ok(Cow::Borrowed(pt));
+        }
+        if pt.meta.correction == correction && pt.level() > level {
             let poly = pt.poly.restricted(level + 1, false)?;
-            return Ok(Plaintext {
+            return Ok(Cow::Owned(Plaintext {
                 poly,
                 meta: pt.meta,
-            });
+            }));
         }
         let t = self.params.t_modulus();
         let k = t.mul(correction, t.inv(pt.meta.correction).unwrap_or(0));
@@ -273,6 +287,6 @@ impl Encoder {
             .into_iter()
             .map(|c| t.mul(c, k))
             .collect();
-        self.lift(&coeffs, level, correction)
+        Ok(Cow::Owned(self.lift(&coeffs, level, correction)?))
     }
 }

@@ -219,19 +219,19 @@ impl Evaluator {
 
     /// `pt` ready to combine with `ct`: its level lowered to `ct`'s and, for additions,
     /// its correction made equal to `ct`'s. Switches `ct` down when the plaintext is lower.
-    fn plain_operands<'c>(
+    fn plain_operands<'c, 'p>(
         &self,
         ct: &'c Ciphertext,
-        pt: &Plaintext,
+        pt: &'p Plaintext,
         same_correction: bool,
-    ) -> Result<(Cow<'c, Ciphertext>, Plaintext), Error> {
+    ) -> Result<(Cow<'c, Ciphertext>, Cow<'p, Plaintext>), Error> {
         let ct = self.lowered(ct, ct.level().min(pt.level()))?;
         let correction = if same_correction {
             ct.meta.correction
         } else {
             pt.meta.correction
         };
-        let pt = self.encoder.adapt(pt, ct.level(), correction)?;
+        let pt = self.encoder.adapted(pt, ct.level(), correction)?;
         Ok((ct, pt))
     }
 
@@ -241,7 +241,8 @@ impl Evaluator {
         pt: &Plaintext,
         subtract: bool,
     ) -> Result<Ciphertext, Error> {
-        let (ct, mut pt) = self.plain_operands(ct, pt, true)?;
+        let (ct, pt) = self.plain_operands(ct, pt, true)?;
+        let mut pt = pt.into_owned();
         crate::crypt::scale_by_t_inv(&self.params, &mut pt.poly)?;
         let mut out = ct.into_owned();
         out.seed = None;
@@ -493,11 +494,11 @@ impl Evaluator {
         for (ct, pt) in terms {
             let level = ct.level();
             let pt = match &acc {
-                None => self.encoder.adapt(pt, level, pt.meta.correction)?,
+                None => self.encoder.adapted(pt, level, pt.meta.correction)?,
                 Some((_, _, target)) => {
                     // ct·pt' has correction c_ct·c' = target.
                     let want = t.mul(*target, t.inv(ct.meta.correction).unwrap_or(0));
-                    self.encoder.adapt(pt, level, want)?
+                    self.encoder.adapted(pt, level, want)?
                 }
             };
             match acc.as_mut() {

@@ -36,10 +36,25 @@ pub struct BgvParameters {
     /// correction by.
     q_inv_mod_t: Vec<u64>,
     /// Mixed-radix (Garner) tables: `radix[i][j] = q_0⋯q_{j-1} mod q_i` for `j <= i` and
-    /// `radix_inv[i] = (q_0⋯q_{i-1})^{-1} mod q_i`; `radix_mod_t[j] = q_0⋯q_{j-1} mod t`.
+    /// `radix_inv[i] = (q_0⋯q_{i-1})^{-1} mod q_i`.
     radix: Vec<Vec<u64>>,
     radix_inv: Vec<u64>,
-    radix_mod_t: Vec<u64>,
+    /// CRT tables per level `l`, for the fast decryption.
+    crt: Vec<CrtLevel>,
+}
+
+/// CRT reconstruction of `x mod Q_l` reduced modulo `t`: `x = Σ y_i·Q̂_i − v·Q_l` with
+/// `y_i = [x_i·Q̂_i^{-1}]_{q_i}`, `Q̂_i = Q_l/q_i`, and `v` the rounding of `Σ y_i/q_i`.
+#[derive(Debug)]
+pub(crate) struct CrtLevel {
+    /// `Q̂_i^{-1} mod q_i` with its Shoup quotient.
+    pub hat_inv: Vec<(u64, u64)>,
+    /// `Q̂_i mod t`.
+    pub hat_mod_t: Vec<u64>,
+    /// `Q_l mod t`.
+    pub q_mod_t: u64,
+    /// `1 / q_i` as `f64`.
+    pub inv_q: Vec<f64>,
 }
 
 impl PartialEq for BgvParameters {
@@ -113,22 +128,38 @@ impl BgvParameters {
             .enumerate()
             .map(|(i, m)| m.inv(radix[i][i]).unwrap_or(0))
             .collect();
-        let mut radix_mod_t = Vec::with_capacity(q.len());
-        let mut acc = t_mod.reduce(1);
-        for &qj in q {
-            radix_mod_t.push(acc);
-            acc = t_mod.mul(acc, t_mod.reduce(qj));
-        }
+        let crt = (0..q.len())
+            .map(|l| {
+                let primes = &moduli[..=l];
+                let hat_mod = |m: &Modulus, skip: usize| {
+                    primes
+                        .iter()
+                        .enumerate()
+                        .filter(|&(j, _)| j != skip)
+                        .fold(m.reduce(1), |acc, (_, p)| m.mul(acc, m.reduce(p.value())))
+                };
+                CrtLevel {
+                    hat_inv: primes
+                        .iter()
+                        .enumerate()
+                        .map(|(i, m)| with_shoup(m, m.inv(hat_mod(m, i)).unwrap_or(0)))
+                        .collect(),
+                    hat_mod_t: (0..=l).map(|i| hat_mod(&t_mod, i)).collect(),
+                    q_mod_t: hat_mod(&t_mod, usize::MAX),
+                    inv_q: primes.iter().map(|m| 1.0 / m.value() as f64).collect(),
+                }
+            })
+            .collect();
         Ok(Arc::new(Self {
             rlwe,
             t: t_mod,
+            crt,
             batching,
             t_mod_q,
             t_inv_mod_q,
             q_inv_mod_t,
             radix,
             radix_inv,
-            radix_mod_t,
         }))
     }
 
@@ -196,8 +227,8 @@ impl BgvParameters {
         self.radix_inv[i]
     }
 
-    pub(crate) fn radix_mod_t(&self, j: usize) -> u64 {
-        self.radix_mod_t[j]
+    pub(crate) fn crt(&self, level: usize) -> &CrtLevel {
+        &self.crt[level]
     }
 
     /// The correction factor a fresh ciphertext at the top level gets after being switched
@@ -252,8 +283,8 @@ pub mod presets {
 
     /// The Fermat prime `2^16 + 1`: batching for every `N <= 2^15`.
     pub const T_65537: u64 = 65537;
-    /// The largest 36-bit prime `≡ 1 mod 2^17` (batching for `N <= 2^16`).
-    pub const T_36BIT: u64 = 68_718_428_161;
+    /// The largest 30-bit prime `≡ 1 mod 2^17` (batching for `N <= 2^16`).
+    pub const T_30BIT: u64 = 1_073_479_681;
 
     /// N = 2^13, t = 65537, depth 3: Q = 45 + 3×36 bits, P = 46, dnum 4 (199 of 218 bits).
     pub fn n13() -> BgvParametersLiteral {
@@ -283,15 +314,19 @@ pub mod presets {
         )
     }
 
-    /// N = 2^15 with a 36-bit t (fixed-point arithmetic), depth 9: Q = 61 + 9×60 bits,
+    /// N = 2^15 with a 30-bit t (fixed-point arithmetic), depth 9: Q = 61 + 9×60 bits,
     /// P = 4×61, dnum 3 (845 of 881 bits).
-    pub fn n15_t36() -> BgvParametersLiteral {
+    ///
+    /// Larger t: a level-0 ciphertext must hold `t·√N` (the switching floor) times up to
+    /// `√t` (matching two correction factors, see [`crate::Evaluator::match_operands`])
+    /// below `q_0 < 2^61`, which caps t near 2^33 at N = 2^15.
+    pub fn n15_t30() -> BgvParametersLiteral {
         lit(
             15,
             [vec![61], vec![60; 9]].concat(),
             vec![61; 4],
             3,
-            T_36BIT,
+            T_30BIT,
         )
     }
 }

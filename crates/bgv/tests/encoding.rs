@@ -52,7 +52,7 @@ fn presets_are_secure_and_batch() {
         ("n13", presets::n13()),
         ("n14", presets::n14()),
         ("n15", presets::n15()),
-        ("n15_t36", presets::n15_t36()),
+        ("n15_t30", presets::n15_t30()),
     ] {
         let params = BgvParameters::new(lit.clone()).unwrap_or_else(|e| panic!("{name}: {e}"));
         assert!(params.rlwe().is_secure(), "{name}");
@@ -61,12 +61,12 @@ fn presets_are_secure_and_batch() {
     }
     assert_eq!(presets::n13().rlwe.log_n, 13);
     assert_eq!(presets::n15().rlwe.log_q.len(), 13, "depth 12");
-    // T_36BIT is the largest 36-bit prime ≡ 1 mod 2^17.
+    // T_30BIT is the largest 30-bit prime ≡ 1 mod 2^17.
     let m = 1u64 << 17;
-    assert!(is_prime(presets::T_36BIT) && presets::T_36BIT % m == 1);
-    assert_eq!(presets::T_36BIT >> 35, 1);
-    let mut c = presets::T_36BIT + m;
-    while c < 1 << 36 {
+    assert!(is_prime(presets::T_30BIT) && presets::T_30BIT % m == 1);
+    assert_eq!(presets::T_30BIT >> 29, 1);
+    let mut c = presets::T_30BIT + m;
+    while c < 1 << 30 {
         assert!(!is_prime(c), "{c} is a larger one");
         c += m;
     }
