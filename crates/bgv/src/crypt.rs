@@ -235,9 +235,9 @@ impl<'a> Decryptor<'a> {
                 for (k, o) in out.iter_mut().enumerate() {
                     let idx = c * CHUNK + k;
                     let (mut sum, mut rem) = (0f64, 0u64);
-                    for i in 0..limbs {
+                    for (i, m) in moduli.iter().enumerate() {
                         let (w, ws) = crt.hat_inv[i];
-                        let y = moduli[i].mul_shoup(x.limb(i)[idx], w, ws);
+                        let y = m.mul_shoup(x.limb(i)[idx], w, ws);
                         sum += y as f64 * crt.inv_q[i];
                         rem = t.mul_add(rem, t.reduce(y), crt.hat_mod_t[i]);
                     }
