@@ -1,4 +1,4 @@
-//! CKKS operation costs, on one and on two threads, at the shapes OpenFHE was measured with
+//! CKKS operation costs (threads: rayon's global pool) at the shapes OpenFHE was measured with
 //! (`../shared/peers.md`): N = 2^16 with depth 20 (60-bit base prime, 20 × 50-bit scale
 //! primes, 7 special primes, dnum 3: 21 Q + 7 P primes like OpenFHE's HYBRID), N = 2^16 with
 //! L = 24 levels of 40 bits, and N = 2^14 (60 + 6 × 40, dnum 4). Ciphertexts at the top level.
@@ -9,7 +9,7 @@ use std::sync::Arc;
 use blindfold_ckks::{CkksParameters, Evaluator, decrypt, presets};
 use blindfold_rlwe::{Ciphertext, Encryptor, KeyGenerator, ParametersLiteral, SecretKey};
 use blindfold_rns::sample;
-use criterion::{BatchSize, Criterion, criterion_group, criterion_main};
+use criterion::{Criterion, criterion_group, criterion_main};
 
 fn bench_preset(c: &mut Criterion, name: &str, lit: ParametersLiteral) {
     let params = CkksParameters::new(lit).expect("preset");
@@ -32,66 +32,48 @@ fn bench_preset(c: &mut Criterion, name: &str, lit: ParametersLiteral) {
     let a: Ciphertext = enc.encrypt(&pt, &mut rng).expect("ct");
     let b: Ciphertext = enc.encrypt(&pt, &mut rng).expect("ct");
     let prod = eval.mul_relin(&a, &b).expect("mul");
-    for threads in [1usize, 2] {
-        let pool = rayon::ThreadPoolBuilder::new()
-            .num_threads(threads)
-            .build()
-            .expect("pool");
-        let mut g = c.benchmark_group(format!("ckks/{name}/{threads}-thread"));
+    // Threads: rayon's global pool (`cargo xtask bench ckks --threads N` pins and sizes it).
+    let mut group = |op: &str, f: &mut dyn FnMut()| {
+        let mut g = c.benchmark_group(format!("ckks/{name}/{op}"));
         g.sample_size(10);
-        let run = |f: &(dyn Fn() + Sync)| pool.install(f);
-        g.bench_function("encode", |bn| {
-            bn.iter(|| {
-                run(&|| {
-                    black_box(
-                        eval.encoder()
-                            .encode(&values, slots, l, params.scale(l))
-                            .expect("encode"),
-                    );
-                })
-            })
-        });
-        g.bench_function("encrypt-pk", |bn| {
-            bn.iter_batched(
-                || sample::seeded_rng([5; 32]),
-                |mut r| run(&|| drop(black_box(enc.encrypt(&pt, &mut r.clone()).expect("ct")))),
-                BatchSize::SmallInput,
-            )
-        });
-        g.bench_function("add", |bn| {
-            bn.iter(|| run(&|| drop(black_box(eval.add(&a, &b).expect("add")))))
-        });
-        g.bench_function("mul-plain", |bn| {
-            bn.iter(|| run(&|| drop(black_box(eval.mul_plain_no_rescale(&a, &pt).expect("mul")))))
-        });
-        g.bench_function("mul+relin", |bn| {
-            bn.iter(|| run(&|| drop(black_box(eval.mul_relin(&a, &b).expect("mul")))))
-        });
-        g.bench_function("rescale", |bn| {
-            bn.iter(|| run(&|| drop(black_box(eval.rescale(&prod).expect("rescale")))))
-        });
-        g.bench_function("rotate", |bn| {
-            bn.iter(|| run(&|| drop(black_box(eval.rotate(&a, 1).expect("rotate")))))
-        });
-        g.bench_function("rotate-8-hoisted", |bn| {
-            bn.iter(|| {
-                run(&|| {
-                    drop(black_box(
-                        eval.rotate_hoisted(&a, &rotations).expect("rotate"),
-                    ))
-                })
-            })
-        });
-        g.bench_function("decrypt+decode", |bn| {
-            bn.iter(|| {
-                run(&|| {
-                    let m = decrypt(&sk, &a).expect("decrypt");
-                    black_box(eval.encoder().decode(&m, slots).expect("decode"));
-                })
-            })
-        });
+        g.bench_function("blindfold", |b| b.iter(&mut *f));
         g.finish();
-    }
+    };
+    group("encode", &mut || {
+        black_box(
+            eval.encoder()
+                .encode(&values, slots, l, params.scale(l))
+                .expect("encode"),
+        );
+    });
+    let mut r = sample::seeded_rng([5; 32]);
+    group("encrypt-pk", &mut || {
+        drop(black_box(enc.encrypt(&pt, &mut r).expect("ct")))
+    });
+    group("add", &mut || {
+        drop(black_box(eval.add(&a, &b).expect("add")))
+    });
+    group("mul-plain", &mut || {
+        drop(black_box(eval.mul_plain_no_rescale(&a, &pt).expect("mul")))
+    });
+    group("mul+relin", &mut || {
+        drop(black_box(eval.mul_relin(&a, &b).expect("mul")))
+    });
+    group("rescale", &mut || {
+        drop(black_box(eval.rescale(&prod).expect("rescale")))
+    });
+    group("rotate", &mut || {
+        drop(black_box(eval.rotate(&a, 1).expect("rotate")))
+    });
+    group("rotate-8-hoisted", &mut || {
+        drop(black_box(
+            eval.rotate_hoisted(&a, &rotations).expect("rotate"),
+        ))
+    });
+    group("decrypt+decode", &mut || {
+        let m = decrypt(&sk, &a).expect("decrypt");
+        black_box(eval.encoder().decode(&m, slots).expect("decode"));
+    });
 }
 
 fn bench(c: &mut Criterion) {
