@@ -14,7 +14,6 @@ use rand_core::{CryptoRng, RngCore};
 use rayon::prelude::*;
 use zeroize::Zeroizing;
 
-use crate::encoding::center;
 use crate::{BgvParameters, Encoder, Error};
 
 /// Checks a ciphertext's parameters, shape and correction factor.
@@ -197,11 +196,11 @@ impl<'a> Decryptor<'a> {
 
     /// Slot values in `(-t/2, t/2]`.
     pub fn decrypt_signed(&self, ct: &Ciphertext) -> Result<Vec<i64>, Error> {
-        let t = self.params.t();
+        let t = self.params.t_modulus();
         Ok(self
             .decrypt_unsigned(ct)?
             .into_iter()
-            .map(|v| center(v, t))
+            .map(|v| t.center(v))
             .collect())
     }
 

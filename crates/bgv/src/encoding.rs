@@ -35,19 +35,8 @@ fn bit_reverse(x: usize, bits: u32) -> usize {
     }
 }
 
-/// Centered representative of `v < t` in `(-t/2, t/2]`, matching `Clear::integer`.
-pub(crate) fn center(v: u64, t: u64) -> i64 {
-    if 2 * (v as u128) > t as u128 {
-        v as i64 - t as i64
-    } else {
-        v as i64
-    }
-}
-
-/// `v mod t` in `[0, t)` for any signed `v`.
-pub(crate) fn reduce_signed(v: i64, t: u64) -> u64 {
-    (v as i128).rem_euclid(t as i128) as u64
-}
+// Messages are secret: residues modulo t are centered and reduced with the branch-free
+// `Modulus::center` (`(-t/2, t/2]`, as `Clear::integer` normalizes) and `Modulus::from_i64`.
 
 impl Encoder {
     /// An encoder for `params` (slot tables only when `t` allows batching).
@@ -113,8 +102,8 @@ impl Encoder {
 
     fn signed(&self, values: &[i64]) -> Result<Vec<u64>, Error> {
         self.check_len(values.len())?;
-        let t = self.params.t();
-        let mut v: Vec<u64> = values.iter().map(|&x| reduce_signed(x, t)).collect();
+        let t = self.params.t_modulus();
+        let mut v: Vec<u64> = values.iter().map(|&x| t.from_i64(x)).collect();
         v.resize(self.params.n(), 0);
         Ok(v)
     }
@@ -185,11 +174,11 @@ impl Encoder {
 
     /// Slot values in `(-t/2, t/2]` of a plaintext.
     pub fn decode_signed(&self, pt: &Plaintext) -> Result<Vec<i64>, Error> {
-        let t = self.params.t();
+        let t = self.params.t_modulus();
         Ok(self
             .decode_unsigned(pt)?
             .into_iter()
-            .map(|v| center(v, t))
+            .map(|v| t.center(v))
             .collect())
     }
 
@@ -203,11 +192,11 @@ impl Encoder {
 
     /// Coefficients in `(-t/2, t/2]` of a plaintext's message.
     pub fn decode_coeffs_signed(&self, pt: &Plaintext) -> Result<Vec<i64>, Error> {
-        let t = self.params.t();
+        let t = self.params.t_modulus();
         Ok(self
             .decode_coeffs_unsigned(pt)?
             .into_iter()
-            .map(|v| center(v, t))
+            .map(|v| t.center(v))
             .collect())
     }
 
@@ -224,11 +213,11 @@ impl Encoder {
     pub(crate) fn raw_coeffs(&self, pt: &Plaintext) -> Result<Vec<u64>, Error> {
         self.check_plaintext(pt)?;
         let limb0 = pt.poly.restricted(1, false)?.into_coeff();
-        let (m, t) = (limb0.modulus(0), self.params.t());
+        let (m, t) = (limb0.modulus(0), self.params.t_modulus());
         Ok(limb0
             .limb(0)
             .iter()
-            .map(|&c| reduce_signed(m.center(c), t))
+            .map(|&c| t.from_i64(m.center(c)))
             .collect())
     }
 
@@ -240,8 +229,8 @@ impl Encoder {
         level: usize,
         correction: u64,
     ) -> Result<Plaintext, Error> {
-        let t = self.params.t();
-        let signed: Vec<i64> = coeffs.iter().map(|&c| center(c, t)).collect();
+        let t = self.params.t_modulus();
+        let signed: Vec<i64> = coeffs.iter().map(|&c| t.center(c)).collect();
         let ring = self.params.rlwe().ring();
         let poly = Poly::from_signed(ring, &signed, level + 1, 0)?.into_ntt();
         Ok(Plaintext {

@@ -12,7 +12,6 @@ use blindfold_rns::{Ntt, Poly, conjugation_element, rotation_element};
 use rayon::prelude::*;
 
 use crate::crypt::check_ciphertext;
-use crate::encoding::center;
 use crate::{BgvParameters, Encoder, Error};
 
 /// Evaluates on ciphertexts with the server's evaluation keys (never the secret key).
@@ -30,8 +29,8 @@ pub struct Evaluator {
 pub(crate) fn balance(t: &Modulus, c_a: u64, c_b: u64) -> (i64, i64) {
     let tv = t.value();
     let r = t.mul(c_b, t.inv(c_a).unwrap_or(0));
-    let mut best = (1i64, center(t.mul(c_a, t.inv(c_b).unwrap_or(0)), tv));
-    let other = (center(r, tv), 1i64);
+    let mut best = (1i64, t.center(t.mul(c_a, t.inv(c_b).unwrap_or(0))));
+    let other = (t.center(r), 1i64);
     let cost = |(x, y): (i64, i64)| x.unsigned_abs().saturating_add(y.unsigned_abs());
     if cost(other) < cost(best) {
         best = other;
@@ -46,16 +45,12 @@ pub(crate) fn balance(t: &Modulus, c_a: u64, c_b: u64) -> (i64, i64) {
     }
     if r1 != 0 {
         let pair = (r1 as i64, s1 as i64);
-        let invertible = t.inv(reduce(pair.0, tv)).is_some();
+        let invertible = t.inv(t.from_i64(pair.0)).is_some();
         if invertible && cost(pair) < cost(best) {
             best = pair;
         }
     }
     best
-}
-
-fn reduce(v: i64, t: u64) -> u64 {
-    crate::encoding::reduce_signed(v, t)
 }
 
 impl Evaluator {
@@ -160,7 +155,7 @@ impl Evaluator {
             return Ok((a, b));
         }
         let (ka, kb) = balance(self.t(), a.meta.correction, b.meta.correction);
-        let correction = self.t().mul(a.meta.correction, reduce(ka, self.params.t()));
+        let correction = self.t().mul(a.meta.correction, self.t().from_i64(ka));
         let mut a = self.times(&a, ka);
         let mut b = self.times(&b, kb);
         a.meta.correction = correction;
@@ -268,7 +263,7 @@ impl Evaluator {
     pub fn add_scalar(&self, ct: &Ciphertext, c: i64) -> Result<Ciphertext, Error> {
         self.check(ct)?;
         let t = self.t();
-        let v = center(t.mul(reduce(c, t.value()), ct.meta.correction), t.value());
+        let v = t.center(t.mul(t.from_i64(c), ct.meta.correction));
         let mut out = ct.clone();
         out.seed = None;
         let p0 = &mut out.parts[0];
@@ -290,8 +285,8 @@ impl Evaluator {
     pub fn mul_scalar(&self, ct: &Ciphertext, c: i64) -> Result<Ciphertext, Error> {
         self.check(ct)?;
         let t = self.t();
-        let r = reduce(c, t.value());
-        let k = center(r, t.value());
+        let r = t.from_i64(c);
+        let k = t.center(r);
         let small = (k.unsigned_abs() as u128) * (k.unsigned_abs() as u128) <= t.value() as u128;
         match t.inv(r) {
             Some(inv) if !small => {
