@@ -22,7 +22,8 @@ pub const USAGE: &str = "\
 cargo xtask e2e [--paper chiang] [--task regnet|mnist] [--iterations N] [--samples N]
                 [--threads N] [--preset NAME] [--data DIR] [--out DIR]
     End-to-end encrypted training through the roles' files; without options, the quick
-    default: Chiang's head on 128 RegNet rows, 2 iterations, N = 2^16 (preset n16-scale55).
+    default: Chiang's head on 128 RegNet rows, 2 iterations, N = 2^16 (preset n16-auto:
+    Δ = 2^55 and exactly the levels the run needs).
     --paper chiang   the transfer-learning paper's setting (128 rows, 2 iterations, RegNet)
     --task           regnet (Chiang's features) or mnist (downsampled pixels, 10k test set)
     --iterations N   training iterations      --samples N   training rows
@@ -53,7 +54,7 @@ impl Options {
             iterations: 2,
             samples: 128,
             threads: None,
-            preset: "n16-scale55".into(),
+            preset: "n16-auto".into(),
             data: None,
             out: None,
         };

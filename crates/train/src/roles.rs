@@ -86,9 +86,30 @@ pub fn preset(name: &str) -> Result<(ParametersLiteral, bool), RoleError> {
         ),
         _ => {
             return Err(RoleError::Usage(format!(
-                "unknown preset {name:?} (n16-scale55, n16, n16-depth24, n15, n14, test)"
+                "unknown preset {name:?} (n16-auto, n16-scale55, n16, n16-depth24, n15, n14, test)"
             )));
         }
+    })
+}
+
+/// N = 2^16 with Δ = 2^55 and exactly `levels` levels (60-bit base prime), dnum 3, the
+/// special primes sized to the largest digit: 128-bit secure up to 22 levels (checked).
+pub fn auto_n16(levels: usize) -> Result<ParametersLiteral, RoleError> {
+    if levels == 0 || levels > 22 {
+        return Err(RoleError::Usage(format!(
+            "n16-auto holds 1..=22 levels at Δ = 2^55 (128-bit bound); this run needs {levels}"
+        )));
+    }
+    let primes = levels + 1;
+    let dnum = 3.min(primes);
+    let digit = primes.div_ceil(dnum);
+    let digit_bits = 60 + 55 * (digit - 1);
+    let p_count = digit_bits.div_ceil(58);
+    Ok(ParametersLiteral {
+        log_q: [vec![60], vec![55; levels]].concat(),
+        log_p: vec![58; p_count],
+        dnum,
+        ..blindfold_ckks::presets::n16_scale55()
     })
 }
 
@@ -311,7 +332,13 @@ pub fn keygen<G: RngCore + CryptoRng>(
     rng: &mut G,
 ) -> Result<KeygenReport, RoleError> {
     let start = Instant::now();
-    let (lit, secure) = preset(preset_name)?;
+    let (lit, secure) = if preset_name == "n16-auto" {
+        // A chain exactly as long as the run: fewer limbs, smaller keys, faster everything.
+        let levels = plan(task, samples, 1 << 15)?.levels_needed(iterations);
+        (auto_n16(levels)?, true)
+    } else {
+        preset(preset_name)?
+    };
     let params = if secure {
         CkksParameters::new(lit)?
     } else {

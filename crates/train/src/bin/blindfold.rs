@@ -1,7 +1,7 @@
 //! `blindfold`: the three roles of encrypted transfer learning, exchanging files.
 //!
 //! ```text
-//! blindfold keygen   --keys DIR [--preset n16-scale55] [--task regnet|mnist] [--samples 128]
+//! blindfold keygen   --keys DIR [--preset n16-auto] [--task regnet|mnist] [--samples 128]
 //!                    [--iterations 2]                                                (owner)
 //! blindfold encrypt  --keys DIR --out FILE [--data DIR]                                (owner)
 //! blindfold train    --keys DIR --dataset FILE --out FILE [--iterations 2]            (server)
@@ -26,7 +26,7 @@ use blindfold_train::roles::{self, KeyDir, RoleError, Task};
 use blindfold_train::transfer::train_clear;
 
 const USAGE: &str = "usage: blindfold <keygen|encrypt|train|decrypt|evaluate|mirror> [options]
-  keygen   --keys DIR [--preset n16-scale55] [--task regnet|mnist] [--samples 128] [--iterations 2]
+  keygen   --keys DIR [--preset n16-auto] [--task regnet|mnist] [--samples 128] [--iterations 2]
   encrypt  --keys DIR --out FILE [--data DIR]
   train    --keys DIR --dataset FILE --out FILE [--iterations 2]
   decrypt  --keys DIR --model FILE --out FILE [--stat-sec 30] [--queries 1] [--min-bits 3]
@@ -129,7 +129,7 @@ fn run() -> Result<Vec<(String, String)>, RoleError> {
     match a.command.as_str() {
         "keygen" => {
             let keys = KeyDir(a.path("keys")?);
-            let preset = a.take("preset").unwrap_or_else(|| "n16-scale55".into());
+            let preset = a.take("preset").unwrap_or_else(|| "n16-auto".into());
             let task = Task::parse(&a.take("task").unwrap_or_else(|| "regnet".into()))?;
             let samples = a.number("samples", 128usize)?;
             let iterations = a.number("iterations", 2usize)?;
