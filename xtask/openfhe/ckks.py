@@ -7,9 +7,11 @@ fresh ciphertexts at the top level, full N/2 slots:
 - n14:         N = 2^14, depth 6, 60-bit first prime, 40-bit scale primes, dnum 4.
 FIXEDMANUAL so EvalMult is exactly tensor + relinearization and Rescale is explicit.
 Figures are medians of several timed calls. Usage: ckks.py [reps] [preset,preset...]
+(or BLINDFOLD_CKKS_PRESETS=preset,preset, as for the Rust bench).
 """
 
 import math
+import os
 import statistics
 import sys
 import time
@@ -87,7 +89,9 @@ def bench(name, reps):
 
 def main():
     reps = int(sys.argv[1]) if len(sys.argv) > 1 else 5
-    names = sys.argv[2].split(",") if len(sys.argv) > 2 else list(CONFIGS)
+    # Same selection as benches/benches/ckks.rs: BLINDFOLD_CKKS_PRESETS=a,b (default: all).
+    env = os.environ.get("BLINDFOLD_CKKS_PRESETS", "")
+    names = sys.argv[2].split(",") if len(sys.argv) > 2 else (env.split(",") if env else list(CONFIGS))
     for name in names:
         bench(name, reps)
 
