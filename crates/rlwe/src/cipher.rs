@@ -2,7 +2,7 @@
 
 use std::sync::Arc;
 
-use blindfold_rns::{Ntt, Poly, sample};
+use blindfold_rns::{Ntt, Poly, SwitchKey, sample};
 use rand_core::{CryptoRng, RngCore};
 use zeroize::{Zeroize, Zeroizing};
 
@@ -241,8 +241,30 @@ pub fn key_switch(
     key: &KeySwitchKey,
     digit_size: usize,
 ) -> Result<(Poly<Ntt>, Poly<Ntt>), Error> {
-    let digits = c.decompose_mod_up(digit_size)?;
-    key_switch_digits(&digits, key)
+    let digits = c.q_limbs().div_ceil(digit_size.max(1));
+    check_digits(digits, key)?;
+    let mut out = c.switch_keys(
+        digit_size,
+        &[SwitchKey {
+            b: &key.b,
+            a: &key.a,
+            galois: None,
+        }],
+    )?;
+    out.pop().ok_or(Error::InvalidDegree {
+        degree: 0,
+        expected: "one switched pair",
+    })
+}
+
+fn check_digits(digits: usize, key: &KeySwitchKey) -> Result<(), Error> {
+    if digits > key.b.len() || digits > key.a.len() {
+        return Err(Error::InvalidDegree {
+            degree: digits,
+            expected: "no more digits than the key",
+        });
+    }
+    Ok(())
 }
 
 /// The inner products and mod-down of key switching, from already decomposed digits
@@ -305,11 +327,9 @@ pub fn relinearize(
             expected: "2",
         });
     }
-    let (d0, d1) = key_switch(&ct.parts[2], &rk.0, params.digit_size())?;
-    let mut c0 = ct.parts[0].clone();
-    c0.add_assign(&d0)?;
-    let mut c1 = ct.parts[1].clone();
-    c1.add_assign(&d1)?;
+    let (mut c0, mut c1) = key_switch(&ct.parts[2], &rk.0, params.digit_size())?;
+    c0.add_assign(&ct.parts[0])?;
+    c1.add_assign(&ct.parts[1])?;
     Ok(Ciphertext::new(vec![c0, c1], ct.meta))
 }
 
@@ -336,19 +356,42 @@ pub fn apply_galois_hoisted(
             expected: "1",
         });
     }
-    let digits = ct.parts[1].decompose_mod_up(params.digit_size())?;
+    if keys.is_empty() {
+        return Ok(Vec::new());
+    }
+    let c1 = &ct.parts[1];
+    let digits = c1.q_limbs().div_ceil(params.digit_size().max(1));
+    for gk in keys {
+        check_digits(digits, &gk.key)?;
+    }
+    let switched = if let [gk] = keys {
+        // One key: permuting c_1 once is cheaper than reading every digit through the
+        // permutation.
+        let c1 = c1.automorphism(gk.element)?;
+        let key = SwitchKey {
+            b: &gk.key.b,
+            a: &gk.key.a,
+            galois: None,
+        };
+        c1.switch_keys(params.digit_size(), &[key])?
+    } else {
+        // The automorphism commutes with mod-up up to a multiple of the digit modulus,
+        // which key switching tolerates like any other representative: one mod-up serves
+        // every key.
+        let switch: Vec<SwitchKey<'_>> = keys
+            .iter()
+            .map(|gk| SwitchKey {
+                b: &gk.key.b,
+                a: &gk.key.a,
+                galois: Some(gk.element),
+            })
+            .collect();
+        c1.switch_keys(params.digit_size(), &switch)?
+    };
     keys.iter()
-        .map(|gk| {
-            let g = gk.element;
-            // The automorphism commutes with mod-up up to a multiple of the digit modulus,
-            // which key switching tolerates like any other representative.
-            let rotated = digits
-                .iter()
-                .map(|d| d.automorphism(g))
-                .collect::<Result<Vec<_>, _>>()?;
-            let (d0, d1) = key_switch_digits(&rotated, &gk.key)?;
-            let mut c0 = ct.parts[0].automorphism(g)?;
-            c0.add_assign(&d0)?;
+        .zip(switched)
+        .map(|(gk, (mut c0, d1))| {
+            c0.add_assign(&ct.parts[0].automorphism(gk.element)?)?;
             Ok(Ciphertext::new(vec![c0, d1], ct.meta))
         })
         .collect()

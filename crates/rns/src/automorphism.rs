@@ -62,6 +62,11 @@ impl Automorphism {
         self.g
     }
 
+    /// NTT form: `out[i] = in[ntt_source()[i]]`.
+    pub(crate) fn ntt_source(&self) -> &[u32] {
+        &self.ntt_src
+    }
+
     /// Applies the map to one coefficient-form limb modulo `q` (`out` is overwritten).
     pub fn apply_coeff(&self, input: &[u64], out: &mut [u64], q: &Modulus) {
         for (&x, &(dst, neg)) in input.iter().zip(&self.coeff_dest) {

@@ -16,28 +16,60 @@ use crate::{Coeff, Error, Ntt, Poly, Representation};
 /// Centering matters for key switching: with digits in `[0, f_j)` the extended value has a
 /// mean of about `|F|·F/2`, a near-constant polynomial whose product with the key's error is
 /// amplified by `~N` in the slots next to the root `ζ ≈ 1`; centered digits have zero mean.
+///
+/// Each output word is one signed `i128` sum of products reduced once, by a signed
+/// Montgomery reduction (the constants carry the factor `2^64`).
 #[derive(Debug)]
 pub struct BaseConverter {
     from: Vec<Modulus>,
     to: Vec<Modulus>,
     /// `(F/f_j)^{-1} mod f_j` and its Shoup quotient.
     hat_inv: Vec<(u64, u64)>,
-    /// `hat[i][j] = (F/f_j) mod t_i`.
-    hat: Vec<Vec<u64>>,
-    /// `neg[i][j] = -f_j·(F/f_j) mod t_i`: added when `y_j` is taken negative.
-    neg: Vec<Vec<u64>>,
+    /// `hat[i * from.len() + j] = (F/f_j)·2^64 mod t_i` (Montgomery form), as `i64`.
+    hat: Vec<i64>,
+    /// `t_i^{-1} mod 2^64`.
+    t_inv: Vec<u64>,
+    /// Input ranges whose moduli sum to at most `2^64`: one lazy sum each.
+    chunks: Vec<core::ops::Range<usize>>,
 }
 
-/// Products of two words below 2^62 are below 2^124: fifteen products plus fifteen
-/// corrections below 2^62 fit in a `u128`.
-const LAZY_TERMS: usize = 15;
-
-/// Coefficients per work item: the block's `u128` accumulators stay in L1.
+/// Coefficients per work item: the block's digits stay in L1.
 const BLOCK: usize = 256;
+
+/// `t^{-1} mod 2^64` for odd `t` (Newton: each step doubles the correct low bits).
+fn inv_mod_word(t: u64) -> u64 {
+    let mut x = t; // correct to 3 bits: t·t ≡ 1 mod 8
+    for _ in 0..5 {
+        x = x.wrapping_mul(2u64.wrapping_sub(t.wrapping_mul(x)));
+    }
+    x
+}
+
+/// `s · 2^{-64} mod t` in `[0, t)` for `|s| < t·2^63` (signed Montgomery reduction):
+/// `m = s·t^{-1} mod 2^64` makes `s - m·t` a multiple of `2^64` with quotient in `(-t, t)`.
+#[inline(always)]
+fn redc(s: i128, t: u64, t_inv: u64) -> u64 {
+    let m = (s as u64).wrapping_mul(t_inv) as i64;
+    let r = ((s >> 64) as i64).wrapping_sub(((m as i128 * t as i128) >> 64) as i64);
+    (r as u64).wrapping_add(t & (r >> 63) as u64)
+}
 
 impl BaseConverter {
     /// Tables for converting from the moduli at indices `from` to those at `to`.
     pub fn new(moduli: &[Modulus], from: &[usize], to: &[usize]) -> Self {
+        Self::with_factors(moduli, from, to, None, None)
+    }
+
+    /// Like [`new`](Self::new) with constants folded in for free: each input `j` is taken
+    /// as `x_j · in_factor[j]` and each output `i` comes out multiplied by `out_factor[i]`
+    /// (both reduced modulo their prime).
+    pub(crate) fn with_factors(
+        moduli: &[Modulus],
+        from: &[usize],
+        to: &[usize],
+        in_factor: Option<&[u64]>,
+        out_factor: Option<&[u64]>,
+    ) -> Self {
         let from: Vec<Modulus> = from.iter().map(|&i| moduli[i]).collect();
         let to: Vec<Modulus> = to.iter().map(|&i| moduli[i]).collect();
         let hat_mod = |m: &Modulus, skip: usize| {
@@ -51,30 +83,41 @@ impl BaseConverter {
             .enumerate()
             .map(|(j, f)| {
                 // Distinct primes: the inverse exists.
-                let v = f.inv(hat_mod(f, j)).unwrap_or(0);
+                let mut v = f.inv(hat_mod(f, j)).unwrap_or(0);
+                if let Some(c) = in_factor {
+                    v = f.mul(v, c[j]);
+                }
                 (v, f.shoup(v))
             })
             .collect();
-        let hat: Vec<Vec<u64>> = to
+        let hat = to
             .iter()
-            .map(|t| (0..from.len()).map(|j| hat_mod(t, j)).collect())
-            .collect();
-        let neg = to
-            .iter()
-            .zip(&hat)
-            .map(|(t, h)| {
-                from.iter()
-                    .zip(h)
-                    .map(|(f, &hj)| t.neg(t.mul(t.reduce(f.value()), hj)))
-                    .collect()
+            .enumerate()
+            .flat_map(|(i, t)| (0..from.len()).map(move |j| (i, t, j)))
+            .map(|(i, t, j)| {
+                let h = out_factor.map_or(hat_mod(t, j), |c| t.mul(hat_mod(t, j), c[i]));
+                t.reduce_u128((h as u128) << 64) as i64
             })
             .collect();
+        let t_inv = to.iter().map(|t| inv_mod_word(t.value())).collect();
+        // |Σ y_j·h_j| < t·Σ f_j/2 <= t·2^63 keeps each chunk's sum in `redc`'s range.
+        let mut chunks = Vec::new();
+        let (mut lo, mut sum) = (0, 0u128);
+        for (j, f) in from.iter().enumerate() {
+            sum += f.value() as u128;
+            if sum > 1 << 64 {
+                chunks.push(lo..j);
+                (lo, sum) = (j, f.value() as u128);
+            }
+        }
+        chunks.push(lo..from.len());
         Self {
             from,
             to,
             hat_inv,
             hat,
-            neg,
+            t_inv,
+            chunks,
         }
     }
 
@@ -89,10 +132,21 @@ impl BaseConverter {
     }
 
     /// Converts coefficient-form limbs `input[j]` (mod `f_j`) into `output[i]` (mod `t_i`).
+    ///
+    /// Panics unless there are `from_len()` inputs and `to_len()` outputs, all of one length,
+    /// and the moduli are odd (as NTT primes are).
     pub fn convert(&self, input: &[&[u64]], output: &mut [&mut [u64]]) {
         assert_eq!(input.len(), self.from.len(), "input limb count");
         assert_eq!(output.len(), self.to.len(), "output limb count");
+        assert!(
+            self.to.iter().all(|t| t.value() & 1 == 1),
+            "even output modulus"
+        );
         let n = input.first().map_or(0, |x| x.len());
+        assert!(
+            input.iter().all(|x| x.len() == n) && output.iter().all(|o| o.len() == n),
+            "limb lengths differ"
+        );
         let blocks = n.div_ceil(BLOCK);
         // Transpose the outputs into per-block slices so blocks run in parallel.
         let mut per_block: Vec<Vec<&mut [u64]>> = (0..blocks).map(|_| Vec::new()).collect();
@@ -101,53 +155,151 @@ impl BaseConverter {
                 per_block[b].push(chunk);
             }
         }
-        per_block
-            .par_iter_mut()
-            .enumerate()
-            .for_each(|(b, outs)| self.convert_block(input, b * BLOCK, outs));
+        let single = self.chunks.len() == 1;
+        per_block.par_iter_mut().enumerate().for_each(|(b, outs)| {
+            let start = b * BLOCK;
+            match self.from.len() {
+                1 if single => self.block::<1>(input, start, outs),
+                2 if single => self.block::<2>(input, start, outs),
+                3 if single => self.block::<3>(input, start, outs),
+                4 if single => self.block::<4>(input, start, outs),
+                5 if single => self.block::<5>(input, start, outs),
+                6 if single => self.block::<6>(input, start, outs),
+                7 if single => self.block::<7>(input, start, outs),
+                8 if single => self.block::<8>(input, start, outs),
+                _ => self.block_any(input, start, outs),
+            }
+        });
     }
 
-    fn convert_block(&self, input: &[&[u64]], start: usize, outs: &mut [&mut [u64]]) {
-        let len = outs.first().map_or(0, |o| o.len());
-        let k = self.from.len();
-        // y_j in [0, f_j) and the mask of those taken negative (y_j > f_j/2).
-        let mut y = vec![0u64; k * len];
-        let mut mask = vec![0u64; k * len];
-        for (j, ((f, &(w, ws)), x)) in self.from.iter().zip(&self.hat_inv).zip(input).enumerate() {
+    /// Centered digits `y_j` of coefficient `start + c` for `j` in `js`, written to
+    /// `y[c * js.len() + (j - js.start)]`.
+    fn digits(
+        &self,
+        input: &[&[u64]],
+        start: usize,
+        len: usize,
+        js: core::ops::Range<usize>,
+        y: &mut [i64],
+    ) {
+        let stride = js.len();
+        for (jj, j) in js.enumerate() {
+            let f = &self.from[j];
+            let (w, ws) = self.hat_inv[j];
             let half = f.value() >> 1;
-            let x = &x[start..start + len];
-            for ((yv, mv), &xv) in y[j * len..(j + 1) * len]
-                .iter_mut()
-                .zip(&mut mask[j * len..(j + 1) * len])
-                .zip(x)
-            {
+            let x = &input[j][start..start + len];
+            for (c, &xv) in x.iter().enumerate() {
                 let v = f.mul_shoup(xv, w, ws);
-                *yv = v;
-                *mv = 0u64.wrapping_sub((half < v) as u64);
+                // v - f when v > f/2, branch-free.
+                let over = 0u64.wrapping_sub((half < v) as u64);
+                y[c * stride + jj] = v.wrapping_sub(f.value() & over) as i64;
             }
         }
-        let mut acc = [0u128; BLOCK];
-        for ((out, t), (hat, neg)) in outs
-            .iter_mut()
-            .zip(&self.to)
-            .zip(self.hat.iter().zip(&self.neg))
-        {
-            let acc = &mut acc[..len];
-            acc.fill(0);
-            for (j, (&h, &c)) in hat.iter().zip(neg).enumerate() {
-                let yj = &y[j * len..(j + 1) * len];
-                let mj = &mask[j * len..(j + 1) * len];
-                for ((a, &v), &m) in acc.iter_mut().zip(yj).zip(mj) {
-                    *a += v as u128 * h as u128 + (m & c) as u128;
+    }
+
+    /// One block with `K = from.len()` digits in a single lazy sum.
+    fn block<const K: usize>(&self, input: &[&[u64]], start: usize, outs: &mut [&mut [u64]]) {
+        let len = outs.first().map_or(0, |o| o.len());
+        let mut y = [[0i64; K]; BLOCK];
+        self.digits(input, start, len, 0..K, y.as_flattened_mut());
+        for (i, out) in outs.iter_mut().enumerate() {
+            let (t, t_inv) = (self.to[i].value(), self.t_inv[i]);
+            let h: &[i64; K] = self.hat[i * K..(i + 1) * K]
+                .try_into()
+                .expect("K constants");
+            for (o, yc) in out.iter_mut().zip(&y) {
+                let mut s = 0i128;
+                for j in 0..K {
+                    s += yc[j] as i128 * h[j] as i128;
                 }
-                if (j + 1) % LAZY_TERMS == 0 {
-                    for a in acc.iter_mut() {
-                        *a = t.reduce_u128(*a) as u128;
-                    }
-                }
+                *o = redc(s, t, t_inv);
             }
-            for (o, &a) in out.iter_mut().zip(acc.iter()) {
-                *o = t.reduce_u128(a);
+        }
+    }
+
+    /// Replaces the coefficient-form input limb `j` by its centered digits
+    /// `y_j = [x_j · (F/f_j)^{-1}]_{f_j}` in `(-f_j/2, f_j/2]`, stored as `i64` bits: the
+    /// first half of [`convert`](Self::convert), for [`row`](Self::row).
+    pub(crate) fn center_digits(&self, j: usize, limb: &mut [u64]) {
+        let f = &self.from[j];
+        let (w, ws) = self.hat_inv[j];
+        let half = f.value() >> 1;
+        for x in limb.iter_mut() {
+            let v = f.mul_shoup(*x, w, ws);
+            let over = 0u64.wrapping_sub((half < v) as u64);
+            *x = v.wrapping_sub(f.value() & over);
+        }
+    }
+
+    /// Output `i` of the conversion, whole limb at a time, from the centered digits of every
+    /// input (from [`center_digits`](Self::center_digits)): the second half of
+    /// [`convert`](Self::convert).
+    pub(crate) fn row(&self, ys: &[&[u64]], i: usize, out: &mut [u64]) {
+        assert_eq!(ys.len(), self.from.len(), "input limb count");
+        assert!(
+            ys.iter().all(|y| y.len() == out.len()),
+            "limb lengths differ"
+        );
+        if self.chunks.len() == 1 {
+            match ys.len() {
+                1 => return self.row_k::<1>(ys, i, out),
+                2 => return self.row_k::<2>(ys, i, out),
+                3 => return self.row_k::<3>(ys, i, out),
+                4 => return self.row_k::<4>(ys, i, out),
+                5 => return self.row_k::<5>(ys, i, out),
+                6 => return self.row_k::<6>(ys, i, out),
+                7 => return self.row_k::<7>(ys, i, out),
+                8 => return self.row_k::<8>(ys, i, out),
+                _ => {}
+            }
+        }
+        let k = self.from.len();
+        let t = &self.to[i];
+        out.fill(0);
+        for js in &self.chunks {
+            let h = &self.hat[i * k..(i + 1) * k];
+            for (c, o) in out.iter_mut().enumerate() {
+                let s: i128 = js
+                    .clone()
+                    .map(|j| ys[j][c] as i64 as i128 * h[j] as i128)
+                    .sum();
+                *o = t.add(*o, redc(s, t.value(), self.t_inv[i]));
+            }
+        }
+    }
+
+    fn row_k<const K: usize>(&self, ys: &[&[u64]], i: usize, out: &mut [u64]) {
+        let n = out.len();
+        let ys: [&[u64]; K] = core::array::from_fn(|j| &ys[j][..n]);
+        let h: [i64; K] = core::array::from_fn(|j| self.hat[i * K + j]);
+        let (t, t_inv) = (self.to[i].value(), self.t_inv[i]);
+        for (c, o) in out.iter_mut().enumerate() {
+            let mut s = 0i128;
+            for j in 0..K {
+                s += ys[j][c] as i64 as i128 * h[j] as i128;
+            }
+            *o = redc(s, t, t_inv);
+        }
+    }
+
+    /// Any number of digits, one lazy sum per chunk.
+    fn block_any(&self, input: &[&[u64]], start: usize, outs: &mut [&mut [u64]]) {
+        let len = outs.first().map_or(0, |o| o.len());
+        let k = self.from.len();
+        for o in outs.iter_mut() {
+            o.fill(0);
+        }
+        let mut y = vec![0i64; k * BLOCK];
+        for js in &self.chunks {
+            let w = js.len();
+            self.digits(input, start, len, js.clone(), &mut y);
+            for (i, out) in outs.iter_mut().enumerate() {
+                let t = &self.to[i];
+                let h = &self.hat[i * k + js.start..i * k + js.end];
+                for (o, yc) in out.iter_mut().zip(y.chunks_exact(w)) {
+                    let s: i128 = yc.iter().zip(h).map(|(&a, &b)| a as i128 * b as i128).sum();
+                    *o = t.add(*o, redc(s, t.value(), self.t_inv[i]));
+                }
             }
         }
     }
@@ -348,7 +500,7 @@ impl Poly<Ntt> {
                         *s += u as u128 * v as u128;
                     }
                     pending += 1;
-                    if pending == LAZY_TERMS {
+                    if pending == 15 {
                         for s in acc.iter_mut() {
                             *s = m.reduce_u128(*s) as u128;
                         }

@@ -16,9 +16,11 @@ pub mod convert;
 mod error;
 mod poly;
 pub mod sample;
+mod switch;
 
 pub use automorphism::{Automorphism, conjugation_element, rotation_element};
 pub use context::{MAX_LOG_N, MIN_LOG_N, RingContext};
 pub use convert::BaseConverter;
 pub use error::Error;
 pub use poly::{Coeff, Ntt, Poly, Representation};
+pub use switch::{SwitchKey, SwitchedPair};
