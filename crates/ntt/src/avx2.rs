@@ -1,4 +1,4 @@
-//! AVX2 kernel for `q >= 2^50`: Harvey's lazy butterflies with Shoup twiddles on 4 lanes of
+//! AVX2 kernel for `q >= 2^52`: Harvey's lazy butterflies with Shoup twiddles on 4 lanes of
 //! 64 bits, two layers per pass where the distance allows.
 //!
 //! AVX2 multiplies only 32 x 32 -> 64 bits (`vpmuludq`), so the Shoup product

@@ -1,4 +1,4 @@
-//! AVX2 + FMA kernel for `q < 2^50`: residues as `f64`, products split exactly by FMA.
+//! AVX2 + FMA kernel for `q < 2^52`: residues as `f64`, products split exactly by FMA.
 //!
 //! `a * w mod q` for integer-valued doubles: `h = a*w` rounded and `l = fma(a, w, -h)` give
 //! `a*w = h + l` exactly; the quotient `k = round(a * (w/q))` is off by at most one half
@@ -17,15 +17,24 @@
 //! butterfly outputs stay below `1.19 q`. Every product `h` is below `2^101`, so `|l| <= 2^48`
 //! and `|h - kq| < 2^51`: all exact. Rounding uses the `1.5 * 2^52` trick in one FMA (valid
 //! for quotients below `2^51`), and relies on the default round-to-nearest mode.
-
+//!
+//! Wide moduli (`2^50 <= q < 2^52`, `WIDE`): twiddles are stored centred (`|w| <= (q-1)/2`)
+//! and every product is re-centred as well as `x`, so all butterfly inputs stay within
+//! `|y| <= q - 1` and every output of `mul` within `(q-1)/2` after centring. Bounds:
+//! `|y w/q| <= (q-1)^2/(2q) < 2^51` (the rounding trick holds), `|k - y w/q| <= 1/2 +
+//! 2^51 2^-53`, so `|y w - k q| <= 0.75 q`; `|h| < 2^103` gives `|l| <= 2^49` and
+//! `|h - kq| < 0.75 * 2^52 + 2^49 < 2^53`: exact again. About a quarter more floating-point
+//! operations per butterfly than the narrow path, still well below the integer kernel's.
 use std::arch::x86_64::*;
 
 use crate::avx2::{first4, pairs, quarters, vectors};
 use crate::scalar::Finish;
 use crate::tables::Tables;
 
-/// Largest modulus (exclusive) this kernel handles.
-pub(crate) const MAX_Q: u64 = 1 << 50;
+/// Largest modulus (exclusive) of the narrow path (canonical twiddles, `x` re-centred only).
+pub(crate) const NARROW_Q: u64 = 1 << 50;
+/// Largest modulus (exclusive) this kernel handles (the wide path above [`NARROW_Q`]).
+pub(crate) const MAX_Q: u64 = 1 << 52;
 
 /// `1.5 * 2^52`: adding it rounds a double of magnitude below `2^51` to an integer.
 const ROUND: f64 = 6_755_399_441_055_744.0;
@@ -34,25 +43,38 @@ const TWO52: f64 = 4_503_599_627_370_496.0;
 const TWO52_BITS: i64 = 0x4330_0000_0000_0000;
 
 /// Twiddles as doubles, `w` and `w / q`, in the layouts of the word tables
-/// (`crate::tables::ShoupTables`).
+/// (`crate::tables::ShoupTables`); centred for wide moduli.
 pub(crate) struct FloatTables {
     fwd: Box<[f64]>,
     fwd_q: Box<[f64]>,
     inv: Box<[f64]>,
     inv_q: Box<[f64]>,
+    wide: bool,
+}
+
+/// `w` as a double: canonical, or centred into `[-(q-1)/2, (q-1)/2]` when `wide`.
+fn twiddle(w: u64, q: u64, wide: bool) -> f64 {
+    if wide && w > q / 2 {
+        -((q - w) as f64)
+    } else {
+        w as f64
+    }
 }
 
 impl FloatTables {
     pub(crate) fn new(q: u64, fwd: &[u64], inv: &[u64]) -> Self {
         let qf = q as f64;
-        let f = |t: &[u64]| -> Box<[f64]> { t.iter().map(|&w| w as f64).collect() };
+        let wide = q >= NARROW_Q;
+        let f = |t: &[u64]| -> Box<[f64]> { t.iter().map(|&w| twiddle(w, q, wide)).collect() };
         // Both operands are exact, so the division is correctly rounded.
-        let fq = |t: &[u64]| -> Box<[f64]> { t.iter().map(|&w| w as f64 / qf).collect() };
+        let fq =
+            |t: &[u64]| -> Box<[f64]> { t.iter().map(|&w| twiddle(w, q, wide) / qf).collect() };
         Self {
             fwd: f(fwd),
             fwd_q: fq(fwd),
             inv: f(inv),
             inv_q: fq(inv),
+            wide,
         }
     }
 }
@@ -65,6 +87,7 @@ struct F {
     round: __m256d,
     two52: __m256d,
     two52_bits: __m256i,
+    q_words: __m256i,
 }
 
 impl F {
@@ -78,6 +101,7 @@ impl F {
             round: _mm256_set1_pd(ROUND),
             two52: _mm256_set1_pd(TWO52),
             two52_bits: _mm256_set1_epi64x(TWO52_BITS),
+            q_words: _mm256_set1_epi64x(q as i64),
         }
     }
 
@@ -127,21 +151,43 @@ impl F {
         )
     }
 
-    /// Forward butterfly: `(x, y) -> (x + w y, x - w y)`, re-centring `x`.
+    /// `mul`, re-centred on the wide path.
     #[inline]
     #[target_feature(enable = "avx2,fma")]
-    fn ct(self, x: __m256d, y: __m256d, w: __m256d, wq: __m256d) -> (__m256d, __m256d) {
-        let u = self.center(x);
+    fn mul_w<const WIDE: bool>(self, y: __m256d, w: __m256d, wq: __m256d) -> __m256d {
         let v = self.mul(y, w, wq);
+        if WIDE { self.center(v) } else { v }
+    }
+
+    /// Forward butterfly: `(x, y) -> (x + w y, x - w y)`, re-centring `x` (and `w y` when
+    /// `WIDE`).
+    #[inline]
+    #[target_feature(enable = "avx2,fma")]
+    fn ct<const WIDE: bool>(
+        self,
+        x: __m256d,
+        y: __m256d,
+        w: __m256d,
+        wq: __m256d,
+    ) -> (__m256d, __m256d) {
+        let u = self.center(x);
+        let v = self.mul_w::<WIDE>(y, w, wq);
         (_mm256_add_pd(u, v), _mm256_sub_pd(u, v))
     }
 
-    /// Inverse butterfly: `(x, y) -> (x + y, (x - y) w)`, re-centring the sum.
+    /// Inverse butterfly: `(x, y) -> (x + y, (x - y) w)`, re-centring the sum (and the
+    /// product when `WIDE`).
     #[inline]
     #[target_feature(enable = "avx2,fma")]
-    fn gs(self, x: __m256d, y: __m256d, w: __m256d, wq: __m256d) -> (__m256d, __m256d) {
+    fn gs<const WIDE: bool>(
+        self,
+        x: __m256d,
+        y: __m256d,
+        w: __m256d,
+        wq: __m256d,
+    ) -> (__m256d, __m256d) {
         let s = self.center(_mm256_add_pd(x, y));
-        (s, self.mul(_mm256_sub_pd(x, y), w, wq))
+        (s, self.mul_w::<WIDE>(_mm256_sub_pd(x, y), w, wq))
     }
 }
 
@@ -195,10 +241,20 @@ fn store_words(s: &mut [u64; 4], v: __m256i) {
 /// next tile is touched, so they stay in the L1 cache (16 KiB of data).
 const TILE: usize = 1 << 11;
 
-/// Forward transform for `q < 2^50`; same contract as [`crate::scalar::forward`] with inputs
+/// Forward transform for `q < 2^52`; same contract as [`crate::scalar::forward`] with inputs
 /// below `q`.
 #[target_feature(enable = "avx2,fma")]
 pub(crate) fn forward(tb: &Tables, ft: &FloatTables, a: &mut [u64], finish: Finish) {
+    if ft.wide {
+        forward_impl::<true>(tb, ft, a, finish);
+    } else {
+        forward_impl::<false>(tb, ft, a, finish);
+    }
+}
+
+#[inline]
+#[target_feature(enable = "avx2,fma")]
+fn forward_impl<const WIDE: bool>(tb: &Tables, ft: &FloatTables, a: &mut [u64], finish: Finish) {
     let n = tb.n;
     assert_eq!(a.len(), n);
     let f = F::new(tb.q());
@@ -209,10 +265,10 @@ pub(crate) fn forward(tb: &Tables, ft: &FloatTables, a: &mut [u64], finish: Fini
     // Breadth-first while the blocks are larger than a tile.
     while 2 * t > tile {
         if first {
-            fwd_pass4::<true>(a, 0, blocks, t, ft, f);
+            fwd_pass4::<true, WIDE>(a, 0, blocks, t, ft, f);
             first = false;
         } else {
-            fwd_pass4::<false>(a, 0, blocks, t, ft, f);
+            fwd_pass4::<false, WIDE>(a, 0, blocks, t, ft, f);
         }
         blocks *= 4;
         t /= 4;
@@ -221,12 +277,12 @@ pub(crate) fn forward(tb: &Tables, ft: &FloatTables, a: &mut [u64], finish: Fini
         let (mut blocks, mut t) = (blocks, t);
         if first {
             // Small transforms: the first pass converts.
-            fwd_pass4::<true>(sub, 0, blocks, t, ft, f);
+            fwd_pass4::<true, WIDE>(sub, 0, blocks, t, ft, f);
             blocks *= 4;
             t /= 4;
         }
         while t >= 8 {
-            fwd_pass4::<false>(sub, s * tile / (2 * t), blocks, t, ft, f);
+            fwd_pass4::<false, WIDE>(sub, s * tile / (2 * t), blocks, t, ft, f);
             blocks *= 4;
             t /= 4;
         }
@@ -237,12 +293,12 @@ pub(crate) fn forward(tb: &Tables, ft: &FloatTables, a: &mut [u64], finish: Fini
                 let (w, wq) = (_mm256_set1_pd(ft.fwd[k]), _mm256_set1_pd(ft.fwd_q[k]));
                 let (xs, ys) = block.split_at_mut(4);
                 let (x, y) = (first4(xs), first4(ys));
-                let (u, v) = f.ct(load(x), load(y), w, wq);
+                let (u, v) = f.ct::<WIDE>(load(x), load(y), w, wq);
                 store(x, u);
                 store(y, v);
             }
         }
-        fwd_tail(sub, s * tile, n, ft, f, finish);
+        fwd_tail::<WIDE>(sub, s * tile, n, ft, f, finish);
     }
 }
 
@@ -250,7 +306,7 @@ pub(crate) fn forward(tb: &Tables, ft: &FloatTables, a: &mut [u64], finish: Fini
 /// on `a`, which starts at block `i0` of the first of them. `CONVERT`: `a` holds words.
 #[inline]
 #[target_feature(enable = "avx2,fma")]
-fn fwd_pass4<const CONVERT: bool>(
+fn fwd_pass4<const CONVERT: bool, const WIDE: bool>(
     a: &mut [u64],
     i0: usize,
     blocks: usize,
@@ -270,10 +326,10 @@ fn fwd_pass4<const CONVERT: bool>(
                     load(x)
                 }
             };
-            let (v0, v2) = f.ct(ld(x0), ld(x2), w1, q1);
-            let (v1, v3) = f.ct(ld(x1), ld(x3), w1, q1);
-            let (v0, v1) = f.ct(v0, v1, w2, q2);
-            let (v2, v3) = f.ct(v2, v3, w3, q3);
+            let (v0, v2) = f.ct::<WIDE>(ld(x0), ld(x2), w1, q1);
+            let (v1, v3) = f.ct::<WIDE>(ld(x1), ld(x3), w1, q1);
+            let (v0, v1) = f.ct::<WIDE>(v0, v1, w2, q2);
+            let (v2, v3) = f.ct::<WIDE>(v2, v3, w3, q3);
             store(x0, v0);
             store(x1, v1);
             store(x2, v2);
@@ -286,7 +342,14 @@ fn fwd_pass4<const CONVERT: bool>(
 /// size `n`; the last one makes canonical residues and converts them back to words.
 #[inline]
 #[target_feature(enable = "avx2,fma")]
-fn fwd_tail(a: &mut [u64], o: usize, n: usize, ft: &FloatTables, f: F, finish: Finish) {
+fn fwd_tail<const WIDE: bool>(
+    a: &mut [u64],
+    o: usize,
+    n: usize,
+    ft: &FloatTables,
+    f: F,
+    finish: Finish,
+) {
     let len = a.len();
     let k = n / 4 + o / 4;
     let (w, _) = ft.fwd[k..k + len / 4].as_chunks::<2>();
@@ -295,7 +358,7 @@ fn fwd_tail(a: &mut [u64], o: usize, n: usize, ft: &FloatTables, f: F, finish: F
         let (v0, v1) = (load(c0), load(c1));
         let x = _mm256_permute2f128_pd::<0x20>(v0, v1);
         let y = _mm256_permute2f128_pd::<0x31>(v0, v1);
-        let (x, y) = f.ct(x, y, load_d2(w), load_d2(wq));
+        let (x, y) = f.ct::<WIDE>(x, y, load_d2(w), load_d2(wq));
         store(c0, _mm256_permute2f128_pd::<0x20>(x, y));
         store(c1, _mm256_permute2f128_pd::<0x31>(x, y));
     }
@@ -310,21 +373,37 @@ fn fwd_tail(a: &mut [u64], o: usize, n: usize, ft: &FloatTables, f: F, finish: F
         let v = f.canon(f.mul(y, load_d1(w), load_d1(wq)));
         let (x, y) = match finish {
             Finish::Full => (
-                f.canon(_mm256_sub_pd(_mm256_add_pd(u, v), f.q)),
-                f.canon(_mm256_sub_pd(u, v)),
+                f.f64_to_int(f.canon(_mm256_sub_pd(_mm256_add_pd(u, v), f.q))),
+                f.f64_to_int(f.canon(_mm256_sub_pd(u, v))),
             ),
-            Finish::Lazy => (_mm256_add_pd(u, v), _mm256_add_pd(_mm256_sub_pd(u, v), f.q)),
+            // Sums reach 2q, beyond the exact conversion for q > 2^51: add as words.
+            Finish::Lazy => {
+                let (u, v) = (f.f64_to_int(u), f.f64_to_int(v));
+                (
+                    _mm256_add_epi64(u, v),
+                    _mm256_sub_epi64(_mm256_add_epi64(u, f.q_words), v),
+                )
+            }
         };
-        let (x, y) = (f.f64_to_int(x), f.f64_to_int(y));
         store_words(c0, _mm256_unpacklo_epi64(x, y));
         store_words(c1, _mm256_unpackhi_epi64(x, y));
     }
 }
 
-/// Inverse transform for `q < 2^50`; same contract as [`crate::scalar::inverse`] with inputs
+/// Inverse transform for `q < 2^52`; same contract as [`crate::scalar::inverse`] with inputs
 /// below `q`.
 #[target_feature(enable = "avx2,fma")]
 pub(crate) fn inverse(tb: &Tables, ft: &FloatTables, a: &mut [u64], normalize: bool) {
+    if ft.wide {
+        inverse_impl::<true>(tb, ft, a, normalize);
+    } else {
+        inverse_impl::<false>(tb, ft, a, normalize);
+    }
+}
+
+#[inline]
+#[target_feature(enable = "avx2,fma")]
+fn inverse_impl<const WIDE: bool>(tb: &Tables, ft: &FloatTables, a: &mut [u64], normalize: bool) {
     let n = tb.n;
     assert_eq!(a.len(), n);
     let f = F::new(tb.q());
@@ -335,10 +414,10 @@ pub(crate) fn inverse(tb: &Tables, ft: &FloatTables, a: &mut [u64], normalize: b
     let mut blocks = n / 8;
     let mut t = 4;
     for (s, sub) in a.chunks_exact_mut(tile).enumerate() {
-        inv_head(sub, s * tile, ft, f);
+        inv_head::<WIDE>(sub, s * tile, ft, f);
         let (mut off, mut blocks, mut t) = (off, blocks, t);
         while blocks > 2 && 4 * t <= tile {
-            inv_pass4(sub, s * tile / (4 * t), off, blocks, t, ft, f);
+            inv_pass4::<WIDE>(sub, s * tile / (4 * t), off, blocks, t, ft, f);
             off += blocks + blocks / 2;
             blocks /= 4;
             t *= 4;
@@ -350,7 +429,7 @@ pub(crate) fn inverse(tb: &Tables, ft: &FloatTables, a: &mut [u64], normalize: b
         t *= 4;
     }
     while blocks > 2 {
-        inv_pass4(a, 0, off, blocks, t, ft, f);
+        inv_pass4::<WIDE>(a, 0, off, blocks, t, ft, f);
         off += blocks + blocks / 2;
         blocks /= 4;
         t *= 4;
@@ -363,8 +442,9 @@ pub(crate) fn inverse(tb: &Tables, ft: &FloatTables, a: &mut [u64], normalize: b
     } else {
         (tb.modulus.reduce(1), tb.last_w)
     };
-    let (c, cq) = (_mm256_set1_pd(cw as f64), _mm256_set1_pd(cw as f64 / qf));
-    let (d, dq) = (_mm256_set1_pd(dw as f64), _mm256_set1_pd(dw as f64 / qf));
+    let (cw, dw) = (twiddle(cw, tb.q(), WIDE), twiddle(dw, tb.q(), WIDE));
+    let (c, cq) = (_mm256_set1_pd(cw), _mm256_set1_pd(cw / qf));
+    let (d, dq) = (_mm256_set1_pd(dw), _mm256_set1_pd(dw / qf));
     let last = |u: __m256d, v: __m256d| {
         let s = f.canon(f.mul(_mm256_add_pd(u, v), c, cq));
         let dd = f.canon(f.mul(_mm256_sub_pd(u, v), d, dq));
@@ -377,8 +457,8 @@ pub(crate) fn inverse(tb: &Tables, ft: &FloatTables, a: &mut [u64], normalize: b
             _mm256_set1_pd(ft.inv_q[off + 1]),
         );
         for [x0, x1, x2, x3] in quarters(a) {
-            let (v0, v1) = f.gs(load(x0), load(x1), w1, q1);
-            let (v2, v3) = f.gs(load(x2), load(x3), w2, q2);
+            let (v0, v1) = f.gs::<WIDE>(load(x0), load(x1), w1, q1);
+            let (v2, v3) = f.gs::<WIDE>(load(x2), load(x3), w2, q2);
             let (v0, v2) = last(v0, v2);
             let (v1, v3) = last(v1, v3);
             store_words(x0, v0);
@@ -399,7 +479,7 @@ pub(crate) fn inverse(tb: &Tables, ft: &FloatTables, a: &mut [u64], normalize: b
 /// Inverse layers of distance 1 and 2 on `a` (words in), which starts at word `o`.
 #[inline]
 #[target_feature(enable = "avx2,fma")]
-fn inv_head(a: &mut [u64], o: usize, ft: &FloatTables, f: F) {
+fn inv_head<const WIDE: bool>(a: &mut [u64], o: usize, ft: &FloatTables, f: F) {
     let (len, n) = (a.len(), ft.inv.len());
     let k = o / 2;
     let (w, _) = ft.inv[k..k + len / 2].as_chunks::<4>();
@@ -408,7 +488,7 @@ fn inv_head(a: &mut [u64], o: usize, ft: &FloatTables, f: F) {
         let (v0, v1) = (load_words(c0), load_words(c1));
         let x = f.int_to_f64(_mm256_unpacklo_epi64(v0, v1));
         let y = f.int_to_f64(_mm256_unpackhi_epi64(v0, v1));
-        let (x, y) = f.gs(x, y, load_d1(w), load_d1(wq));
+        let (x, y) = f.gs::<WIDE>(x, y, load_d1(w), load_d1(wq));
         store(c0, _mm256_unpacklo_pd(x, y));
         store(c1, _mm256_unpackhi_pd(x, y));
     }
@@ -419,7 +499,7 @@ fn inv_head(a: &mut [u64], o: usize, ft: &FloatTables, f: F) {
         let (v0, v1) = (load(c0), load(c1));
         let x = _mm256_permute2f128_pd::<0x20>(v0, v1);
         let y = _mm256_permute2f128_pd::<0x31>(v0, v1);
-        let (x, y) = f.gs(x, y, load_d2(w), load_d2(wq));
+        let (x, y) = f.gs::<WIDE>(x, y, load_d2(w), load_d2(wq));
         store(c0, _mm256_permute2f128_pd::<0x20>(x, y));
         store(c1, _mm256_permute2f128_pd::<0x31>(x, y));
     }
@@ -430,7 +510,7 @@ fn inv_head(a: &mut [u64], o: usize, ft: &FloatTables, f: F) {
 /// `off` in the inverse table.
 #[inline]
 #[target_feature(enable = "avx2,fma")]
-fn inv_pass4(
+fn inv_pass4<const WIDE: bool>(
     a: &mut [u64],
     i0: usize,
     off: usize,
@@ -445,10 +525,10 @@ fn inv_pass4(
         let ((w1, q1), (w2, q2), (w3, q3)) =
             (tw(off + 2 * g), tw(off + 2 * g + 1), tw(off + blocks + g));
         for [x0, x1, x2, x3] in quarters(block) {
-            let (v0, v1) = f.gs(load(x0), load(x1), w1, q1);
-            let (v2, v3) = f.gs(load(x2), load(x3), w2, q2);
-            let (v0, v2) = f.gs(v0, v2, w3, q3);
-            let (v1, v3) = f.gs(v1, v3, w3, q3);
+            let (v0, v1) = f.gs::<WIDE>(load(x0), load(x1), w1, q1);
+            let (v2, v3) = f.gs::<WIDE>(load(x2), load(x3), w2, q2);
+            let (v0, v2) = f.gs::<WIDE>(v0, v2, w3, q3);
+            let (v1, v3) = f.gs::<WIDE>(v1, v3, w3, q3);
             store(x0, v0);
             store(x1, v1);
             store(x2, v2);

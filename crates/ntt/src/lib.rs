@@ -18,8 +18,9 @@
 //! below `2^62`. Inputs must be fully reduced (`< q`): out-of-range inputs are caught by
 //! `debug_assert!` only, and would give wrong results in release builds.
 //!
-//! Timing: the butterflies are branch-free; running time depends on `N` and on whether
-//! `q < 2^50` (see [`Kernel::Avx2`]), never on the data. Memory: `4N` words of twiddles.
+//! Timing: the butterflies are branch-free; running time depends on `N` and on the range of
+//! `q` (below `2^50`, below `2^52`, or above; see [`Kernel::Avx2`]), never on the data.
+//! Memory: `4N` words of twiddles.
 //!
 //! Algorithms: Cooley–Tukey forward and Gentleman–Sande inverse with the twiddle layout of
 //! Longa and Naehrig ("Speeding up the number theoretic transform for faster ideal
@@ -55,8 +56,8 @@ pub const MAX_DEGREE: usize = 1 << 17;
 pub enum Kernel {
     /// Portable 64-bit code: Harvey butterflies with Shoup quotients, one layer per pass.
     Scalar,
-    /// 4 lanes of 64 bits with AVX2 and FMA (x86-64 only). For `q >= 2^50`, Shoup products
-    /// built from 32-bit multiplies; for `q < 2^50`, residues held as `f64` and products
+    /// 4 lanes of 64 bits with AVX2 and FMA (x86-64 only). For `q >= 2^52`, Shoup products
+    /// built from 32-bit multiplies; for `q < 2^52`, residues held as `f64` and products
     /// split exactly with FMA, about twice as fast.
     Avx2,
 }

@@ -27,7 +27,7 @@ pub(crate) struct Tables {
 pub(crate) enum Twiddles {
     /// Words with Shoup quotients: the scalar kernel and the integer AVX2 kernel.
     Shoup(ShoupTables),
-    /// Doubles: the AVX2 kernel for `q < 2^50`.
+    /// Doubles: the AVX2 kernel for `q < 2^52`.
     #[cfg(target_arch = "x86_64")]
     Float(crate::avx2f::FloatTables),
 }
