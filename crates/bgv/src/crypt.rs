@@ -64,6 +64,13 @@ fn same_rlwe(params: &BgvParameters, sk_params: &blindfold_rlwe::Parameters) -> 
 }
 
 /// Encrypts plaintexts (noise `t·e`) under a secret or a public key.
+///
+/// Ciphertexts come out in the `t^{-1}` representation: `(c_0, c_1)` with
+/// `t·(c_0 + c_1 s) = c·m + t·e (mod Q_l)`, i.e. an RLWE encryption (noise factor 1) of
+/// `t^{-1}·c·m`. Key switching then adds `t·ε` to the BGV noise and the RLWE rounding
+/// rescale is exactly the BGV modulus switch, so no BGV-specific key exists. (Passing `t`
+/// as the RLWE noise factor would not do for public keys: their own error `e` reaches the
+/// ciphertext as `e·u`, not a multiple of `t`.)
 #[derive(Debug)]
 pub struct Encryptor<'a> {
     params: Arc<BgvParameters>,

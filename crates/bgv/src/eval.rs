@@ -140,8 +140,9 @@ impl Evaluator {
     }
 
     /// Two ciphertexts at the same level with the same correction factor: the higher one
-    /// switched down, then both multiplied by small factors from [`balance`] if their
-    /// corrections differ.
+    /// switched down, then, if the corrections `c_a ≠ c_b`, both multiplied by small
+    /// `k_a, k_b` with `k_a·c_a ≡ k_b·c_b (mod t)` (rational reconstruction: about `√t`
+    /// each, so the noise grows by about `log2 t / 2` bits instead of up to `log2 t`).
     pub fn match_operands<'c>(
         &self,
         a: &'c Ciphertext,
