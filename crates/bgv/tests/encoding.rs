@@ -239,3 +239,13 @@ fn coefficient_circuit_with_composite_t() {
         negacyclic(&s, &s, t)
     );
 }
+
+#[test]
+fn shared_types_are_send_and_sync() {
+    fn check<T: Send + Sync>() {}
+    check::<BgvParameters>();
+    check::<Encoder>();
+    check::<Evaluator>();
+    check::<Decryptor<'static>>();
+    check::<Encryptor<'static>>();
+}
