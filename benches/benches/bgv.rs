@@ -193,5 +193,10 @@ fn bench<M: Measurement>(c: &mut Criterion<M>) {
         group("8-rotations-hoisted", &mut || {
             black_box(ev.rotate_rows_hoisted(&s.ca, &ks).expect("rotate"));
         });
+        group("8-rotations-separate", &mut || {
+            for &k in &ks {
+                black_box(ev.rotate_rows(&s.ca, k).expect("rotate"));
+            }
+        });
     }
 }
