@@ -6,6 +6,7 @@ use std::sync::Arc;
 use blindfold_modarith::Modulus;
 use rayon::prelude::*;
 
+use crate::scratch::{give_buffer, take_buffer, with_scratch};
 use crate::{Coeff, Error, Ntt, Poly, Representation};
 
 /// Fast (approximate) base conversion from a basis `F = {f_j}` to `T = {t_i}` with centered
@@ -31,6 +32,34 @@ pub struct BaseConverter {
     t_inv: Vec<u64>,
     /// Input ranges whose moduli sum to at most `2^64`: one lazy sum each.
     chunks: Vec<core::ops::Range<usize>>,
+    /// Whether [`center_digits`](Self::center_digits) stores input `j`'s digits as `f64`
+    /// (when the AVX2 rows are in use and `f_j < 2^53`, so exactly) rather than `i64`.
+    as_f64: Vec<bool>,
+    /// AVX2 tables of each output row (outputs below `2^52`, when the CPU has AVX2 + FMA).
+    #[cfg(target_arch = "x86_64")]
+    float: Vec<Option<crate::convert_avx2::FloatRow>>,
+}
+
+/// Whether the AVX2 + FMA conversion rows can run on this CPU.
+fn simd_rows() -> bool {
+    #[cfg(target_arch = "x86_64")]
+    {
+        std::arch::is_x86_feature_detected!("avx2") && std::arch::is_x86_feature_detected!("fma")
+    }
+    #[cfg(not(target_arch = "x86_64"))]
+    {
+        false
+    }
+}
+
+/// A stored digit: `f64` bits or `i64` bits (see `BaseConverter::as_f64`).
+#[inline(always)]
+fn digit(w: u64, as_f64: bool) -> i64 {
+    if as_f64 {
+        f64::from_bits(w) as i64
+    } else {
+        w as i64
+    }
 }
 
 /// Coefficients per work item: the block's digits stay in L1.
@@ -70,6 +99,17 @@ impl BaseConverter {
         in_factor: Option<&[u64]>,
         out_factor: Option<&[u64]>,
     ) -> Self {
+        Self::build(moduli, from, to, in_factor, out_factor, simd_rows())
+    }
+
+    fn build(
+        moduli: &[Modulus],
+        from: &[usize],
+        to: &[usize],
+        in_factor: Option<&[u64]>,
+        out_factor: Option<&[u64]>,
+        simd: bool,
+    ) -> Self {
         let from: Vec<Modulus> = from.iter().map(|&i| moduli[i]).collect();
         let to: Vec<Modulus> = to.iter().map(|&i| moduli[i]).collect();
         let hat_mod = |m: &Modulus, skip: usize| {
@@ -90,13 +130,32 @@ impl BaseConverter {
                 (v, f.shoup(v))
             })
             .collect();
-        let hat = to
+        // Plain constants (F/f_j)·out_factor_i mod t_i, row by row.
+        let plain: Vec<Vec<u64>> = to
             .iter()
             .enumerate()
-            .flat_map(|(i, t)| (0..from.len()).map(move |j| (i, t, j)))
-            .map(|(i, t, j)| {
-                let h = out_factor.map_or(hat_mod(t, j), |c| t.mul(hat_mod(t, j), c[i]));
-                t.reduce_u128((h as u128) << 64) as i64
+            .map(|(i, t)| {
+                (0..from.len())
+                    .map(|j| out_factor.map_or(hat_mod(t, j), |c| t.mul(hat_mod(t, j), c[i])))
+                    .collect()
+            })
+            .collect();
+        let hat = to
+            .iter()
+            .zip(&plain)
+            .flat_map(|(t, row)| {
+                row.iter()
+                    .map(move |&h| t.reduce_u128((h as u128) << 64) as i64)
+            })
+            .collect();
+        let as_f64: Vec<bool> = from.iter().map(|f| simd && f.value() < 1 << 53).collect();
+        #[cfg(target_arch = "x86_64")]
+        let float = to
+            .iter()
+            .zip(&plain)
+            .map(|(t, row)| {
+                (simd && t.value() < 1 << 52)
+                    .then(|| crate::convert_avx2::FloatRow::new(t, row, &as_f64))
             })
             .collect();
         let t_inv = to.iter().map(|t| inv_mod_word(t.value())).collect();
@@ -118,6 +177,9 @@ impl BaseConverter {
             hat,
             t_inv,
             chunks,
+            as_f64,
+            #[cfg(target_arch = "x86_64")]
+            float,
         }
     }
 
@@ -218,16 +280,23 @@ impl BaseConverter {
     }
 
     /// Replaces the coefficient-form input limb `j` by its centered digits
-    /// `y_j = [x_j · (F/f_j)^{-1}]_{f_j}` in `(-f_j/2, f_j/2]`, stored as `i64` bits: the
-    /// first half of [`convert`](Self::convert), for [`row`](Self::row).
+    /// `y_j = [x_j · (F/f_j)^{-1}]_{f_j}` in `(-f_j/2, f_j/2]`, stored as `f64` or `i64`
+    /// bits (see `as_f64`): the first half of [`convert`](Self::convert), for
+    /// [`row`](Self::row).
     pub(crate) fn center_digits(&self, j: usize, limb: &mut [u64]) {
         let f = &self.from[j];
         let (w, ws) = self.hat_inv[j];
         let half = f.value() >> 1;
+        let as_f64 = self.as_f64[j];
         for x in limb.iter_mut() {
             let v = f.mul_shoup(*x, w, ws);
             let over = 0u64.wrapping_sub((half < v) as u64);
-            *x = v.wrapping_sub(f.value() & over);
+            let y = v.wrapping_sub(f.value() & over) as i64;
+            *x = if as_f64 {
+                (y as f64).to_bits()
+            } else {
+                y as u64
+            };
         }
     }
 
@@ -240,6 +309,19 @@ impl BaseConverter {
             ys.iter().all(|y| y.len() == out.len()),
             "limb lengths differ"
         );
+        #[cfg(target_arch = "x86_64")]
+        if let Some(fr) = &self.float[i]
+            && out.len().is_multiple_of(16)
+        {
+            // SAFETY: float rows are built only when the CPU has AVX2 and FMA (`simd_rows`).
+            unsafe { crate::convert_avx2::row(fr, ys, out) };
+            return;
+        }
+        self.row_scalar(ys, i, out);
+    }
+
+    /// The portable row, the reference the AVX2 one is tested against.
+    fn row_scalar(&self, ys: &[&[u64]], i: usize, out: &mut [u64]) {
         if self.chunks.len() == 1 {
             match ys.len() {
                 1 => return self.row_k::<1>(ys, i, out),
@@ -261,7 +343,7 @@ impl BaseConverter {
             for (c, o) in out.iter_mut().enumerate() {
                 let s: i128 = js
                     .clone()
-                    .map(|j| ys[j][c] as i64 as i128 * h[j] as i128)
+                    .map(|j| digit(ys[j][c], self.as_f64[j]) as i128 * h[j] as i128)
                     .sum();
                 *o = t.add(*o, redc(s, t.value(), self.t_inv[i]));
             }
@@ -272,11 +354,12 @@ impl BaseConverter {
         let n = out.len();
         let ys: [&[u64]; K] = core::array::from_fn(|j| &ys[j][..n]);
         let h: [i64; K] = core::array::from_fn(|j| self.hat[i * K + j]);
+        let fl: [bool; K] = core::array::from_fn(|j| self.as_f64[j]);
         let (t, t_inv) = (self.to[i].value(), self.t_inv[i]);
         for (c, o) in out.iter_mut().enumerate() {
             let mut s = 0i128;
             for j in 0..K {
-                s += ys[j][c] as i64 as i128 * h[j] as i128;
+                s += digit(ys[j][c], fl[j]) as i128 * h[j] as i128;
             }
             *o = redc(s, t, t_inv);
         }
@@ -333,7 +416,8 @@ impl<R: Representation> Poly<R> {
         let ml = ctx.moduli()[l];
         let half = ml.value() >> 1;
         // (x + half) mod q_l in coefficient form: adding half first turns floor into rounding.
-        let mut last = self.limb(l).to_vec();
+        let mut last = take_buffer(0);
+        last.extend_from_slice(self.limb(l));
         inverse_if::<R>(&ctx, l, &mut last);
         for x in last.iter_mut() {
             *x = ml.add(*x, half);
@@ -343,13 +427,26 @@ impl<R: Representation> Poly<R> {
         self.for_each_limb(|i, a| {
             let m = &ctx.moduli()[i];
             let half_i = m.reduce(half);
-            let mut t: Vec<u64> = last.iter().map(|&v| m.sub(m.reduce(v), half_i)).collect();
-            forward_if::<R>(&ctx, i, &mut t);
             let (w, ws) = consts[i];
-            for (x, &d) in a.iter_mut().zip(&t) {
-                *x = m.mul_shoup(m.sub(*x, d), w, ws);
-            }
+            with_scratch(a.len(), |t| {
+                for (d, &v) in t.iter_mut().zip(last.iter()) {
+                    *d = m.sub(m.reduce(v), half_i);
+                }
+                if R::IS_NTT {
+                    // Lazy [0, 2q) output: a + 2q - d stays below 3q, which Shoup accepts.
+                    ctx.plan(i).forward_lazy(t);
+                    let two_q = 2 * m.value();
+                    for (x, &d) in a.iter_mut().zip(t.iter()) {
+                        *x = m.mul_shoup(*x + two_q - d, w, ws);
+                    }
+                } else {
+                    for (x, &d) in a.iter_mut().zip(t.iter()) {
+                        *x = m.mul_shoup(m.sub(*x, d), w, ws);
+                    }
+                }
+            });
         });
+        give_buffer(last);
         Ok(())
     }
 
@@ -512,5 +609,105 @@ impl Poly<Ntt> {
                 }
             });
         Ok(())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use blindfold_modarith::primes::ntt_primes;
+
+    fn primes(bits: &[u32], two_n: u64) -> Vec<Modulus> {
+        let mut used = Vec::new();
+        bits.iter()
+            .map(|&b| {
+                let p = ntt_primes(b, two_n, 1, &used).unwrap()[0];
+                used.push(p);
+                Modulus::new(p).unwrap()
+            })
+            .collect()
+    }
+
+    /// The AVX2 rows equal the scalar rows word for word, and both equal the block
+    /// conversion, on random inputs: small and split (61-bit) digits, outputs up to just
+    /// below 2^52 (AVX2) and above (scalar), wide and narrow centring schedules.
+    #[test]
+    fn simd_rows_match_scalar_rows() {
+        if !simd_rows() {
+            return;
+        }
+        let n = 256;
+        let shapes: [(&[u32], &[u32]); 5] = [
+            (&[61, 50, 51, 50, 51, 50, 51], &[50, 51, 52, 53, 61, 40, 30]),
+            (&[52, 53, 52, 53, 52, 53, 52], &[50, 51, 61, 52]),
+            (&[62, 62], &[52, 49, 20]),
+            (&[45; 12], &[52, 51, 50]),
+            (&[53], &[52, 36]),
+        ];
+        let mut seed = 0x9e37_79b9_7f4a_7c15u64;
+        let mut next = move || {
+            seed ^= seed << 13;
+            seed ^= seed >> 7;
+            seed ^= seed << 17;
+            seed
+        };
+        for (from_bits, to_bits) in shapes.iter().cycle().take(4 * shapes.len()) {
+            let (from_bits, to_bits) = (*from_bits, *to_bits);
+            let moduli = primes(&[from_bits, to_bits].concat(), 2 * n as u64);
+            let k = from_bits.len();
+            let from: Vec<usize> = (0..k).collect();
+            let to: Vec<usize> = (k..moduli.len()).collect();
+            let factors: Vec<u64> = to.iter().map(|&i| next() % moduli[i].value()).collect();
+            for out_factor in [None, Some(factors.as_slice())] {
+                let simd = BaseConverter::build(&moduli, &from, &to, None, out_factor, true);
+                let plain = BaseConverter::build(&moduli, &from, &to, None, out_factor, false);
+                let x: Vec<Vec<u64>> = from
+                    .iter()
+                    .map(|&j| {
+                        let q = moduli[j].value();
+                        (0..n)
+                            .map(|c| match c % 9 {
+                                0 => 0,
+                                1 => q - 1,
+                                2 => q / 2,
+                                3 => q / 2 + 1,
+                                _ => next() % q,
+                            })
+                            .collect()
+                    })
+                    .collect();
+                let digits = |conv: &BaseConverter| -> Vec<Vec<u64>> {
+                    x.iter()
+                        .enumerate()
+                        .map(|(j, limb)| {
+                            let mut y = limb.clone();
+                            conv.center_digits(j, &mut y);
+                            y
+                        })
+                        .collect()
+                };
+                let (ys_simd, ys_plain) = (digits(&simd), digits(&plain));
+                let inputs: Vec<&[u64]> = x.iter().map(Vec::as_slice).collect();
+                let mut block = vec![vec![0u64; n]; to.len()];
+                {
+                    let mut outs: Vec<&mut [u64]> =
+                        block.iter_mut().map(Vec::as_mut_slice).collect();
+                    plain.convert(&inputs, &mut outs);
+                }
+                for (i, expect) in block.iter().enumerate() {
+                    let ys: Vec<&[u64]> = ys_simd.iter().map(Vec::as_slice).collect();
+                    let yp: Vec<&[u64]> = ys_plain.iter().map(Vec::as_slice).collect();
+                    let (mut a, mut b, mut c) = (vec![0; n], vec![0; n], vec![0; n]);
+                    simd.row(&ys, i, &mut a);
+                    simd.row_scalar(&ys, i, &mut b);
+                    plain.row(&yp, i, &mut c);
+                    assert_eq!(a, b, "{from_bits:?} -> {to_bits:?}, row {i}");
+                    assert_eq!(a, c, "{from_bits:?} -> {to_bits:?}, row {i}");
+                    if out_factor.is_none() {
+                        assert_eq!(&a, expect, "{from_bits:?} -> {to_bits:?}, row {i}");
+                    }
+                }
+            }
+        }
     }
 }

@@ -13,9 +13,12 @@
 mod automorphism;
 mod context;
 pub mod convert;
+#[cfg(target_arch = "x86_64")]
+mod convert_avx2;
 mod error;
 mod poly;
 pub mod sample;
+mod scratch;
 mod switch;
 
 pub use automorphism::{Automorphism, conjugation_element, rotation_element};

@@ -8,15 +8,15 @@
 //! Sums are reduced once per word by Montgomery reduction; its `2^-64` factor is folded into
 //! the mod-down constants, so it costs nothing.
 
-use std::cell::RefCell;
 use std::ops::Range;
-use std::sync::{Arc, Mutex};
+use std::sync::Arc;
 
 use blindfold_modarith::Modulus;
 use rayon::prelude::*;
 
 use crate::automorphism::Automorphism;
 use crate::convert::BaseConverter;
+use crate::scratch::{give_buffer, take_buffer, with_scratch};
 use crate::{Error, Ntt, Poly, RingContext};
 
 /// One key of a (possibly hoisted) key switch: the gadget key `(b_d, a_d)` over `Q ∪ P`
@@ -31,47 +31,6 @@ pub struct SwitchKey<'a> {
 
 /// `(d_0, d_1)` over `Q_l` for one key of [`Poly::switch_keys`].
 pub type SwitchedPair = (Poly<Ntt>, Poly<Ntt>);
-
-thread_local! {
-    /// Per-thread scratch rows, kept between calls so hot loops do not fault fresh pages.
-    static SCRATCH: RefCell<Vec<u64>> = const { RefCell::new(Vec::new()) };
-}
-
-/// Runs `f` on `len` words of this thread's scratch (contents unspecified).
-fn with_scratch<T>(len: usize, f: impl FnOnce(&mut [u64]) -> T) -> T {
-    SCRATCH.with(|cell| match cell.try_borrow_mut() {
-        Ok(mut buf) => {
-            if buf.len() < len {
-                buf.resize(len, 0);
-            }
-            f(&mut buf[..len])
-        }
-        Err(_) => f(&mut vec![0; len]),
-    })
-}
-
-/// Large buffers recycled between calls (a few, of public ciphertext data): fresh pages cost
-/// a fault and a kernel memset each, which showed up as a tenth of a key switch.
-static POOL: Mutex<Vec<Vec<u64>>> = Mutex::new(Vec::new());
-const POOL_MAX: usize = 8;
-
-/// A buffer of `len` words from the pool (contents unspecified) or a fresh one.
-fn take_buffer(len: usize) -> Vec<u64> {
-    let mut pool = POOL.lock().unwrap_or_else(|e| e.into_inner());
-    let found = pool.iter().position(|v| v.capacity() >= len);
-    let mut v = found.map_or_else(Vec::new, |i| pool.swap_remove(i));
-    drop(pool);
-    v.resize(len, 0);
-    v.truncate(len);
-    v
-}
-
-fn give_buffer(v: Vec<u64>) {
-    let mut pool = POOL.lock().unwrap_or_else(|e| e.into_inner());
-    if pool.len() < POOL_MAX {
-        pool.push(v);
-    }
-}
 
 /// `-t^{-1} mod 2^64` for odd `t`.
 fn neg_inv_word(t: u64) -> u64 {
