@@ -9,6 +9,8 @@
 //!   regression head trained with the quadratic gradient and Kim et al.'s NAG (exact or
 //!   polynomial sigmoid), and Nandakumar et al.'s fully connected network trained by
 //!   mini-batch SGD with a polynomial sigmoid, in floating or fixed point.
+//! * [`fcnet`]: Nandakumar et al.'s fully connected network trained by mini-batch SGD on
+//!   encrypted data, generic over a slot algebra (CKKS, BGV fixed point, their mirrors).
 //! * [`transfer`]: Chiang's head trained on encrypted data, generic over a slot algebra (the
 //!   Volley Revolver layouts of `blindfold-pack`), so that its plaintext mirror (the same code
 //!   on `Clear`) can be compared with the references here.
@@ -18,6 +20,7 @@
 //! `examples/reference_report.rs` prints the reference accuracies and timings.
 
 pub mod data;
+pub mod fcnet;
 pub mod files;
 mod matrix;
 pub mod reference;
