@@ -112,7 +112,11 @@ impl Evaluator {
     }
 
     /// `ct` switched down to `level`, borrowed when already there.
-    fn lowered<'c>(&self, ct: &'c Ciphertext, level: usize) -> Result<Cow<'c, Ciphertext>, Error> {
+    pub(crate) fn lowered<'c>(
+        &self,
+        ct: &'c Ciphertext,
+        level: usize,
+    ) -> Result<Cow<'c, Ciphertext>, Error> {
         self.check(ct)?;
         if level > ct.level() {
             return Err(Error::InvalidLevel {

@@ -127,6 +127,32 @@ impl SlotAlgebra for Evaluator {
         }
     }
 
+    /// The tensored products summed at one level (correction factors matched before the
+    /// switch, where the extra factors cost least), then one relinearization and one switch.
+    fn mul_sum(&self, terms: &[(&Ciphertext, &Ciphertext)]) -> Result<Option<Ciphertext>, Error> {
+        let mut work = usize::MAX;
+        for &(a, b) in terms {
+            let level = a.level().min(b.level());
+            if level == 0 {
+                return Err(Error::OutOfLevels { op: "mul" });
+            }
+            work = work.min(level);
+        }
+        let mut acc: Option<Ciphertext> = None;
+        for &(a, b) in terms {
+            let (a, b) = (self.lowered(a, work)?, self.lowered(b, work)?);
+            let product = self.tensor(&a, &b)?;
+            acc = Some(match acc {
+                None => product,
+                Some(sum) => Evaluator::add(self, &sum, &product)?,
+            });
+        }
+        match acc {
+            Some(sum) => Ok(Some(self.mod_switch(&self.relinearize(&sum)?)?)),
+            None => Ok(None),
+        }
+    }
+
     fn rotate(&self, a: &Ciphertext, k: i64) -> Result<Ciphertext, Error> {
         self.rotate_rows(a, k)
     }

@@ -286,6 +286,11 @@ fn generic<A: SlotAlgebra<Scalar = i64>>(
     out.push(sum.clone());
     let sq = alg.square(&sum)?;
     out.push(sq.clone());
+    // Products of operands at different levels and with different histories.
+    let ms = alg
+        .mul_sum(&[(x, y), (&r, &d), (&s, &s), (&p, &q)])?
+        .expect("non-empty");
+    out.push(ms);
     let lowered = alg.drop_to_level(&sq, 0)?;
     out.push(lowered.clone());
     out.push(alg.add(&lowered, &alg.mul_scalar(x, small_c)?)?);
@@ -318,6 +323,11 @@ fn slot_algebra_errors_mirror_clear() {
         Err(Error::OutOfLevels { op: "mul_plain" })
     );
     assert_eq!(SlotAlgebra::mul_plain_sum(&ev, &[]), Ok(None));
+    assert_eq!(SlotAlgebra::mul_sum(&ev, &[]), Ok(None));
+    assert_eq!(
+        SlotAlgebra::mul_sum(&ev, &[(&x, &x)]),
+        Err(Error::OutOfLevels { op: "mul" })
+    );
     assert!(matches!(
         SlotAlgebra::encode(&ev, &[0; 1025], 0),
         Err(Error::TooManyValues {
