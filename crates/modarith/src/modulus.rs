@@ -261,21 +261,53 @@ impl Modulus {
         }
     }
 
-    /// `a[i] = a[i] * b[i] mod q`.
+    /// Whether the AVX2 slice products serve this modulus on this CPU.
+    #[inline]
+    fn simd(&self) -> bool {
+        #[cfg(target_arch = "x86_64")]
+        {
+            self.q < crate::avx2::MAX_Q && crate::avx2::available()
+        }
+        #[cfg(not(target_arch = "x86_64"))]
+        {
+            false
+        }
+    }
+
+    /// `a[i] = a[i] * b[i] mod q` (values below `q`).
     pub fn mul_assign_slice(&self, a: &mut [u64], b: &[u64]) {
         assert_eq!(a.len(), b.len(), "slice lengths differ");
-        for (x, &y) in a.iter_mut().zip(b) {
+        debug_assert!(a.iter().chain(b).all(|&x| x < self.q), "input not reduced");
+        let mut done = 0;
+        #[cfg(target_arch = "x86_64")]
+        if self.simd() {
+            // SAFETY: `simd` checked that the CPU has AVX2 and FMA, and q < 2^52.
+            unsafe { crate::avx2::mul_assign(self.q, a, b) };
+            done = a.len() / 4 * 4;
+        }
+        for (x, &y) in a[done..].iter_mut().zip(&b[done..]) {
             *x = self.mul(*x, y);
         }
     }
 
-    /// `acc[i] = (acc[i] + a[i] * b[i]) mod q`.
+    /// `acc[i] = (acc[i] + a[i] * b[i]) mod q` (values below `q`).
     pub fn mul_add_slice(&self, acc: &mut [u64], a: &[u64], b: &[u64]) {
         assert!(
             acc.len() == a.len() && a.len() == b.len(),
             "slice lengths differ"
         );
-        for ((z, &x), &y) in acc.iter_mut().zip(a).zip(b) {
+        debug_assert!(
+            acc.iter().chain(a).chain(b).all(|&x| x < self.q),
+            "input not reduced"
+        );
+        let mut done = 0;
+        #[cfg(target_arch = "x86_64")]
+        if self.simd() {
+            // SAFETY: `simd` checked that the CPU has AVX2 and FMA, and q < 2^52.
+            unsafe { crate::avx2::mul_add_assign(self.q, acc, a, b) };
+            done = acc.len() / 4 * 4;
+        }
+        for ((z, &x), &y) in acc[done..].iter_mut().zip(&a[done..]).zip(&b[done..]) {
             *z = self.mul_add(*z, x, y);
         }
     }
@@ -414,6 +446,31 @@ mod tests {
             match m.inv(a) {
                 Some(ai) => prop_assert_eq!(a as u128 * ai as u128 % q as u128, 1 % q as u128),
                 None => prop_assert!(gcd(a, q) != 1),
+            }
+        }
+
+        #[test]
+        fn slice_products_match_scalar_near_float_limit(
+            q in prop_oneof![(2u64..64), (1u64 << 48)..(1u64 << 52), Just((1u64 << 52) - 1), Just((1u64 << 52) + 1)],
+            seed in any::<u64>(),
+            len in 0usize..70,
+        ) {
+            // The AVX2 path (q < 2^52) against the scalar per-word products, extremes included.
+            let m = Modulus::new(q).unwrap();
+            let mut s = seed;
+            let mut next = move || { s = s.wrapping_mul(6364136223846793005).wrapping_add(1442695040888963407); s >> 1 };
+            let mut pick = || match next() % 8 { 0 => 0, 1 => q - 1, 2 => q / 2, 3 => q / 2 + 1, _ => next() % q };
+            let a: Vec<u64> = (0..len).map(|_| pick()).collect();
+            let b: Vec<u64> = (0..len).map(|_| pick()).collect();
+            let c: Vec<u64> = (0..len).map(|_| pick()).collect();
+            let mut x = a.clone();
+            m.mul_assign_slice(&mut x, &b);
+            let mut z = c.clone();
+            m.mul_add_slice(&mut z, &a, &b);
+            for i in 0..len {
+                prop_assert_eq!(x[i], m.mul(a[i], b[i]), "mul at {}", i);
+                prop_assert_eq!(z[i], m.mul_add(c[i], a[i], b[i]), "mul_add at {}", i);
+                prop_assert_eq!(x[i] as u128, a[i] as u128 * b[i] as u128 % q as u128);
             }
         }
 
