@@ -76,9 +76,12 @@ fn bench_preset(c: &mut Criterion, name: &str, lit: ParametersLiteral) {
     });
 }
 
+/// A named parameter preset.
+type Preset = (&'static str, fn() -> ParametersLiteral);
+
 fn bench(c: &mut Criterion) {
     let only = std::env::var("BLINDFOLD_CKKS_PRESETS").unwrap_or_default();
-    let all: [(&str, fn() -> ParametersLiteral); 3] = [
+    let all: [Preset; 3] = [
         ("n16-depth20", presets::n16_depth20),
         ("n16-depth24", presets::n16_depth24),
         ("n14", presets::n14),
