@@ -123,3 +123,71 @@ pub(crate) fn mul_add_assign(q: u64, acc: &mut [u64], a: &[u64], b: &[u64]) {
         f.store(z, r);
     }
 }
+
+/// A constant `c < q` centred, with its quotient by `q`, for `F::mul_const`.
+#[derive(Clone, Copy)]
+struct Const {
+    c: __m256d,
+    cq: __m256d,
+}
+
+impl Const {
+    #[inline]
+    #[target_feature(enable = "avx2,fma")]
+    fn new(c: u64, q: u64) -> Self {
+        let cf = if c > q / 2 {
+            -((q - c) as f64)
+        } else {
+            c as f64
+        };
+        // Both operands are exact, so the division is correctly rounded.
+        Self {
+            c: _mm256_set1_pd(cf),
+            cq: _mm256_set1_pd(cf / q as f64),
+        }
+    }
+}
+
+impl F {
+    /// `y·c mod q` within `3q/4` for `|y| < q` and a centred constant: `|y·c/q| < q/2 <
+    /// 2^51`, `k = round(y · (c/q))` within `3/4` of `y·c/q`, `|y·c| < 2^103` so `|l| <=
+    /// 2^49`; as in `mul`, every intermediate is an integer below `2^53`.
+    #[inline]
+    #[target_feature(enable = "avx2,fma")]
+    fn mul_const(self, y: __m256d, c: Const) -> __m256d {
+        let h = _mm256_mul_pd(y, c.c);
+        let l = _mm256_fmsub_pd(y, c.c, h);
+        let k = _mm256_sub_pd(_mm256_fmadd_pd(y, c.cq, self.round), self.round);
+        _mm256_add_pd(_mm256_fnmadd_pd(k, self.q, h), l)
+    }
+}
+
+/// `a[i] = (a[i] - b[i])·c mod q` for `q < 2^52`, words and `c` below `q`; the tail (fewer
+/// than four words) is left to the caller.
+#[target_feature(enable = "avx2,fma")]
+pub(crate) fn sub_scalar_mul(q: u64, a: &mut [u64], b: &[u64], c: u64) {
+    let f = F::new(q);
+    let k = Const::new(c, q);
+    let (a4, _) = a.as_chunks_mut::<4>();
+    let (b4, _) = b.as_chunks::<4>();
+    for (x, y) in a4.iter_mut().zip(b4) {
+        // a - b in (-q, q).
+        let d = _mm256_sub_pd(f.load_raw(x), f.load_raw(y));
+        f.store(x, f.mul_const(d, k));
+    }
+}
+
+/// `a[i] = (a[i]·c + b[i]) mod q` for `q < 2^52`, words and `c` below `q`; the tail (fewer
+/// than four words) is left to the caller.
+#[target_feature(enable = "avx2,fma")]
+pub(crate) fn scalar_mul_add_to(q: u64, a: &mut [u64], b: &[u64], c: u64) {
+    let f = F::new(q);
+    let k = Const::new(c, q);
+    let (a4, _) = a.as_chunks_mut::<4>();
+    let (b4, _) = b.as_chunks::<4>();
+    for (x, y) in a4.iter_mut().zip(b4) {
+        // |a·c mod q| <= 3q/4 plus b in [0, q): within (-q, 2q) for `store`.
+        let r = _mm256_add_pd(f.mul_const(f.load_raw(x), k), f.load_raw(y));
+        f.store(x, r);
+    }
+}

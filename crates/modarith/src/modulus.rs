@@ -329,6 +329,46 @@ impl Modulus {
         }
     }
 
+    /// `a[i] = (a[i] - b[i]) * c mod q` for a constant `c < q` (values below `q`).
+    pub fn sub_scalar_mul_slice(&self, a: &mut [u64], b: &[u64], c: u64) {
+        assert_eq!(a.len(), b.len(), "slice lengths differ");
+        debug_assert!(
+            c < self.q && a.iter().chain(b).all(|&x| x < self.q),
+            "input not reduced"
+        );
+        let mut done = 0;
+        #[cfg(target_arch = "x86_64")]
+        if self.simd() {
+            // SAFETY: `simd` checked that the CPU has AVX2 and FMA, and q < 2^52.
+            unsafe { crate::avx2::sub_scalar_mul(self.q, a, b, c) };
+            done = a.len() / 4 * 4;
+        }
+        let c_shoup = self.shoup(c);
+        for (x, &y) in a[done..].iter_mut().zip(&b[done..]) {
+            *x = self.mul_shoup(self.sub(*x, y), c, c_shoup);
+        }
+    }
+
+    /// `a[i] = (a[i] * c + b[i]) mod q` for a constant `c < q` (values below `q`).
+    pub fn scalar_mul_add_to_slice(&self, a: &mut [u64], b: &[u64], c: u64) {
+        assert_eq!(a.len(), b.len(), "slice lengths differ");
+        debug_assert!(
+            c < self.q && a.iter().chain(b).all(|&x| x < self.q),
+            "input not reduced"
+        );
+        let mut done = 0;
+        #[cfg(target_arch = "x86_64")]
+        if self.simd() {
+            // SAFETY: `simd` checked that the CPU has AVX2 and FMA, and q < 2^52.
+            unsafe { crate::avx2::scalar_mul_add_to(self.q, a, b, c) };
+            done = a.len() / 4 * 4;
+        }
+        let c_shoup = self.shoup(c);
+        for (x, &y) in a[done..].iter_mut().zip(&b[done..]) {
+            *x = self.add(self.mul_shoup(*x, c, c_shoup), y);
+        }
+    }
+
     /// `a[i] = a[i] mod q` for arbitrary words.
     pub fn reduce_slice(&self, a: &mut [u64]) {
         for x in a.iter_mut() {
@@ -463,14 +503,22 @@ mod tests {
             let a: Vec<u64> = (0..len).map(|_| pick()).collect();
             let b: Vec<u64> = (0..len).map(|_| pick()).collect();
             let c: Vec<u64> = (0..len).map(|_| pick()).collect();
+            let k = pick();
             let mut x = a.clone();
             m.mul_assign_slice(&mut x, &b);
             let mut z = c.clone();
             m.mul_add_slice(&mut z, &a, &b);
+            let mut u = a.clone();
+            m.sub_scalar_mul_slice(&mut u, &b, k);
+            let mut v = a.clone();
+            m.scalar_mul_add_to_slice(&mut v, &b, k);
+            let ks = m.shoup(k);
             for i in 0..len {
                 prop_assert_eq!(x[i], m.mul(a[i], b[i]), "mul at {}", i);
                 prop_assert_eq!(z[i], m.mul_add(c[i], a[i], b[i]), "mul_add at {}", i);
                 prop_assert_eq!(x[i] as u128, a[i] as u128 * b[i] as u128 % q as u128);
+                prop_assert_eq!(u[i], m.mul_shoup(m.sub(a[i], b[i]), k, ks), "sub_scalar_mul at {}", i);
+                prop_assert_eq!(v[i], m.add(m.mul_shoup(a[i], k, ks), b[i]), "scalar_mul_add_to at {}", i);
             }
         }
 
@@ -496,6 +544,8 @@ mod tests {
             check(&|x| m.scalar_mul_slice(x, c), &|x, _| ((x as u128 * c as u128) % q as u128) as u64);
             check(&|x| m.scalar_mul_add_slice(x, &b, c), &|x, y| ((x as u128 + y as u128 * c as u128) % q as u128) as u64);
             check(&|x| m.reduce_slice(x), &|x, _| x);
+            check(&|x| m.sub_scalar_mul_slice(x, &b, c), &|x, y| (((x as u128 + q as u128 - y as u128) % q as u128) * c as u128 % q as u128) as u64);
+            check(&|x| m.scalar_mul_add_to_slice(x, &b, c), &|x, y| ((x as u128 * c as u128 + y as u128) % q as u128) as u64);
         }
     }
 

@@ -415,35 +415,32 @@ impl<R: Representation> Poly<R> {
         let l = self.q_limbs() - 1;
         let ml = ctx.moduli()[l];
         let half = ml.value() >> 1;
-        // (x + half) mod q_l in coefficient form: adding half first turns floor into rounding.
+        // (x + half) mod q_l in coefficient form (adding half first turns floor into
+        // rounding), kept as the signed (x + half mod q_l) - half, reduced per prime below.
         let mut last = take_buffer(0);
         last.extend_from_slice(self.limb(l));
         inverse_if::<R>(&ctx, l, &mut last);
         for x in last.iter_mut() {
-            *x = ml.add(*x, half);
+            *x = (ml.add(*x, half) as i64 - half as i64) as u64;
         }
         self.drop_to_q_limbs(l)?;
         let consts = ctx.rescale_constants(l);
         self.for_each_limb(|i, a| {
             let m = &ctx.moduli()[i];
-            let half_i = m.reduce(half);
-            let (w, ws) = consts[i];
+            let (w, _) = consts[i];
             with_scratch(a.len(), |t| {
-                for (d, &v) in t.iter_mut().zip(last.iter()) {
-                    *d = m.sub(m.reduce(v), half_i);
-                }
-                if R::IS_NTT {
-                    // Lazy [0, 2q) output: a + 2q - d stays below 3q, which Shoup accepts.
-                    ctx.plan(i).forward_lazy(t);
-                    let two_q = 2 * m.value();
-                    for (x, &d) in a.iter_mut().zip(t.iter()) {
-                        *x = m.mul_shoup(*x + two_q - d, w, ws);
+                if half < m.value() {
+                    // |d| <= half < q_i: one conditional add.
+                    for (o, &d) in t.iter_mut().zip(last.iter()) {
+                        *o = d.wrapping_add(m.value() & ((d as i64 >> 63) as u64));
                     }
                 } else {
-                    for (x, &d) in a.iter_mut().zip(t.iter()) {
-                        *x = m.mul_shoup(m.sub(*x, d), w, ws);
+                    for (o, &d) in t.iter_mut().zip(last.iter()) {
+                        *o = m.from_i64(d as i64);
                     }
                 }
+                forward_if::<R>(&ctx, i, t);
+                m.sub_scalar_mul_slice(a, t, w);
             });
         });
         give_buffer(last);

@@ -174,13 +174,9 @@ fn mod_down_montgomery(
             conv.center_digits(j, limb);
         });
     // Q limb i: v·2^-64 · (2^64·P^{-1}) + NTT(-conv_i · P^{-1}).
-    let w: Vec<(u64, u64)> = q_idx
+    let w: Vec<u64> = q_idx
         .iter()
-        .map(|&i| {
-            let m = &moduli[i];
-            let v = m.mul(p_inv[i], two64(m));
-            (v, m.shoup(v))
-        })
+        .map(|&i| moduli[i].mul(p_inv[i], two64(&moduli[i])))
         .collect();
     q_parts
         .par_iter_mut()
@@ -192,14 +188,10 @@ fn mod_down_montgomery(
                 .map(move |(i, limb)| (i, limb, ys.clone()))
         })
         .for_each(|(i, limb, ys)| {
-            let m = &moduli[i];
-            let (wi, ws) = w[i];
             with_scratch(n, |row| {
                 conv.row(&ys, i, row);
-                ctx.plan(i).forward_lazy(row);
-                for (x, &r) in limb.iter_mut().zip(row.iter()) {
-                    *x = m.reduce_from_4q(m.lazy_mul_shoup(*x, wi, ws) + r);
-                }
+                ctx.plan(i).forward(row);
+                moduli[i].scalar_mul_add_to_slice(limb, row, w[i]);
             });
         });
 }
