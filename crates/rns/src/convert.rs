@@ -37,14 +37,14 @@ pub struct BaseConverter {
     as_f64: Vec<bool>,
     /// AVX2 tables of each output row (outputs below `2^52`, when the CPU has AVX2 + FMA).
     #[cfg(target_arch = "x86_64")]
-    float: Vec<Option<crate::convert_avx2::FloatRow>>,
+    float: Vec<Option<crate::avx2::FloatRow>>,
 }
 
 /// Whether the AVX2 + FMA conversion rows can run on this CPU.
 fn simd_rows() -> bool {
     #[cfg(target_arch = "x86_64")]
     {
-        std::arch::is_x86_feature_detected!("avx2") && std::arch::is_x86_feature_detected!("fma")
+        crate::avx2::available()
     }
     #[cfg(not(target_arch = "x86_64"))]
     {
@@ -154,8 +154,8 @@ impl BaseConverter {
             .iter()
             .zip(&plain)
             .map(|(t, row)| {
-                (simd && t.value() < 1 << 52)
-                    .then(|| crate::convert_avx2::FloatRow::new(t, row, &as_f64))
+                (simd && t.value() < crate::avx2::MAX_Q)
+                    .then(|| crate::avx2::FloatRow::new(t, row, &as_f64))
             })
             .collect();
         let t_inv = to.iter().map(|t| inv_mod_word(t.value())).collect();
@@ -314,7 +314,7 @@ impl BaseConverter {
             && out.len().is_multiple_of(16)
         {
             // SAFETY: float rows are built only when the CPU has AVX2 and FMA (`simd_rows`).
-            unsafe { crate::convert_avx2::row(fr, ys, out) };
+            unsafe { crate::avx2::row(fr, ys, out) };
             return;
         }
         self.row_scalar(ys, i, out);

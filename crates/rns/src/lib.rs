@@ -11,10 +11,10 @@
 //! `RAYON_NUM_THREADS=1`.
 
 mod automorphism;
+#[cfg(target_arch = "x86_64")]
+mod avx2;
 mod context;
 pub mod convert;
-#[cfg(target_arch = "x86_64")]
-mod convert_avx2;
 mod error;
 mod poly;
 pub mod sample;
