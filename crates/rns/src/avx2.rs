@@ -1,4 +1,4 @@
-//! AVX2 + FMA rows of the fast base conversion for output primes below `2^52`:
+//! AVX2 + FMA rows of the fast base conversion for output primes below `2^52.67`:
 //! `out = Σ_j y_j · h_j mod t` on 4 lanes of `f64`, word for word equal to the scalar row.
 //! (The inner products of key switching stay scalar: they are bound by reading the keys,
 //! and an `f64` version measured only a tenth faster.)
@@ -8,9 +8,10 @@
 //! `l = fma(y, h, -hp)` give `y·h = hp + l` exactly; `k = round(y · (h/t))` is within `3/4`
 //! of `y·h/t` (`|y·h/t| < 2^51`, so the `1.5·2^52` rounding trick holds), hence
 //! `r = (hp - k·t) + l = y·h - k·t` with `|r| <= 3t/4`, every intermediate an integer below
-//! `2^53` (`|hp| < 2^103` makes `|l| <= 2^49`). Sums of terms are re-centred into
-//! `|s| <= (t+1)/2` often enough that they stay below `2^53` (every term for `t` near
-//! `2^52`, every ten for `t < 2^50`).
+//! `2^53` (`|hp| < 2^104` makes `|l| <= 2^50`, and `3t/4 + 2^50 < 2^53`). Sums of terms
+//! are re-centred into `|s| <= (t+1)/2` often enough that they stay below `2^53` (every ten
+//! terms for `t < 2^50`, every term for `t` above `2^52`, which is why `(t+1)/2 + 3t/4`
+//! must stay below `2^53`: `t < 2^53 / 1.25`).
 //!
 //! Digits of inputs with `f_j < 2^53` are stored as `f64` (exact). Larger inputs stay `i64`
 //! and are split here: `u = y + 2^61 = hi·2^31 + lo` gives two small terms (with the
@@ -23,8 +24,11 @@ const ROUND: f64 = 6_755_399_441_055_744.0;
 /// `2^52` and its bit pattern, for exact `u64 <-> f64` conversion of values below `2^52`.
 const TWO52: f64 = 4_503_599_627_370_496.0;
 const TWO52_BITS: i64 = 0x4330_0000_0000_0000;
-/// Largest prime (exclusive) these kernels serve.
-pub(crate) const MAX_Q: u64 = 1 << 52;
+/// Whether the rows here serve the output prime `t`: at least one term fits between
+/// centrings (see [`group`]).
+pub(crate) fn supports(t: u64) -> bool {
+    t < 1 << 53 && 4 * room(t) >= 3 * t as u128
+}
 
 /// Whether this CPU runs the kernels here.
 pub(crate) fn available() -> bool {
@@ -79,7 +83,7 @@ impl FloatRow {
     /// digits are `f64` where `as_f64[j]` (then `f_j < 2^53`).
     pub(crate) fn new(t: &blindfold_modarith::Modulus, hat: &[u64], as_f64: &[bool]) -> Self {
         let tv = t.value();
-        debug_assert!(tv < 1 << 52);
+        debug_assert!(supports(tv));
         let mut terms = Vec::new();
         let mut c = 0u64;
         let term = |input, part, h: u64| Term {
@@ -120,6 +124,7 @@ struct F {
     two52_bits: __m256i,
     bias: __m256i,
     lo_mask: __m256i,
+    bit52: __m256i,
 }
 
 impl F {
@@ -134,6 +139,7 @@ impl F {
             two52_bits: _mm256_set1_epi64x(TWO52_BITS),
             bias: _mm256_set1_epi64x(SPLIT_BIAS as i64),
             lo_mask: _mm256_set1_epi64x((1i64 << SPLIT_BITS) - 1),
+            bit52: _mm256_set1_epi64x(1 << 52),
         }
     }
 
@@ -154,8 +160,13 @@ impl F {
         // (-t, t) -> [0, t): compare rather than test the sign bit, so -0.0 stays zero.
         let neg = _mm256_cmp_pd::<_CMP_LT_OQ>(x, _mm256_setzero_pd());
         let x = _mm256_add_pd(x, _mm256_and_pd(neg, self.t));
+        // Words from 2^52 up (t may reach 2^52.67): convert x - 2^52 and set bit 52.
+        let high = _mm256_cmp_pd::<_CMP_GE_OQ>(x, self.two52);
+        let x = _mm256_sub_pd(x, _mm256_and_pd(high, self.two52));
+        let bit = _mm256_and_si256(_mm256_castpd_si256(high), self.bit52);
+        let v = _mm256_or_si256(self.f64_to_int(x), bit);
         // SAFETY: `d` is 32 writable bytes; the unaligned store has no alignment requirement.
-        unsafe { _mm256_storeu_si256(d.as_mut_ptr().cast(), self.f64_to_int(x)) };
+        unsafe { _mm256_storeu_si256(d.as_mut_ptr().cast(), v) };
     }
 
     /// `x - round(x/t)·t`, within `(t+1)/2`.
@@ -209,8 +220,12 @@ impl F {
 /// Sums of terms below `3t/4` each that may run between centrings (which leave `|s| <=
 /// (t+1)/2`) while staying below `2^53`.
 fn group(t: u64) -> usize {
-    let room = (1u128 << 53) - 1 - (t as u128).div_ceil(2);
-    ((room * 4) / (3 * t as u128)).max(1) as usize
+    ((room(t) * 4) / (3 * t as u128)).max(1) as usize
+}
+
+/// `2^53 - 1 - ceil(t/2)`: what a centred sum may grow by and stay exact.
+fn room(t: u64) -> u128 {
+    (1u128 << 53) - 1 - (t as u128).div_ceil(2)
 }
 
 /// Vectors per step: four independent sums hide the latency of each chain.

@@ -35,7 +35,8 @@ pub struct BaseConverter {
     /// Whether [`center_digits`](Self::center_digits) stores input `j`'s digits as `f64`
     /// (when the AVX2 rows are in use and `f_j < 2^53`, so exactly) rather than `i64`.
     as_f64: Vec<bool>,
-    /// AVX2 tables of each output row (outputs below `2^52`, when the CPU has AVX2 + FMA).
+    /// AVX2 tables of each output row (outputs below `2^52.67`, when the CPU has AVX2 +
+    /// FMA).
     #[cfg(target_arch = "x86_64")]
     float: Vec<Option<crate::avx2::FloatRow>>,
 }
@@ -154,7 +155,7 @@ impl BaseConverter {
             .iter()
             .zip(&plain)
             .map(|(t, row)| {
-                (simd && t.value() < crate::avx2::MAX_Q)
+                (simd && crate::avx2::supports(t.value()))
                     .then(|| crate::avx2::FloatRow::new(t, row, &as_f64))
             })
             .collect();
@@ -634,8 +635,9 @@ mod tests {
             return;
         }
         let n = 256;
-        let shapes: [(&[u32], &[u32]); 5] = [
+        let shapes: [(&[u32], &[u32]); 6] = [
             (&[61, 50, 51, 50, 51, 50, 51], &[50, 51, 52, 53, 61, 40, 30]),
+            (&[50, 51, 52, 53, 60], &[53, 54]),
             (&[52, 53, 52, 53, 52, 53, 52], &[50, 51, 61, 52]),
             (&[62, 62], &[52, 49, 20]),
             (&[45; 12], &[52, 51, 50]),
@@ -650,10 +652,26 @@ mod tests {
         };
         for (from_bits, to_bits) in shapes.iter().cycle().take(4 * shapes.len()) {
             let (from_bits, to_bits) = (*from_bits, *to_bits);
-            let moduli = primes(&[from_bits, to_bits].concat(), 2 * n as u64);
+            let mut moduli = primes(&[from_bits, to_bits].concat(), 2 * n as u64);
+            if to_bits == [53, 54] {
+                // Outputs just above 2^52 (like the N = 2^16 preset's) and on both sides of
+                // the AVX2 rows' limit 2^53 / 1.25.
+                let limit = ((1u64 << 53) as f64 / 1.25) as u64;
+                for target in [(1 << 52) + 1, limit - (1 << 20), limit + (1 << 20)] {
+                    let used: Vec<u64> = moduli.iter().map(Modulus::value).collect();
+                    let p = blindfold_modarith::primes::PrimesNear::new(target, 2 * n as u64)
+                        .unwrap()
+                        .find(|p| !used.contains(p))
+                        .unwrap();
+                    moduli.push(Modulus::new(p).unwrap());
+                }
+                assert!(crate::avx2::supports(moduli[moduli.len() - 2].value()));
+                assert!(!crate::avx2::supports(moduli[moduli.len() - 1].value()));
+            }
             let k = from_bits.len();
             let from: Vec<usize> = (0..k).collect();
             let to: Vec<usize> = (k..moduli.len()).collect();
+            let to_bits: Vec<u32> = to.iter().map(|&i| moduli[i].bits()).collect();
             let factors: Vec<u64> = to.iter().map(|&i| next() % moduli[i].value()).collect();
             for out_factor in [None, Some(factors.as_slice())] {
                 let simd = BaseConverter::build(&moduli, &from, &to, None, out_factor, true);
