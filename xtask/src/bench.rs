@@ -26,11 +26,13 @@ cargo xtask bench <area> [--threads N] [-- <criterion args>]
     When xtask/openfhe/<area>.py exists, OpenFHE's figures for the same groups are measured
     right after ours (same thread count and pinning) through its Python package, installed
     on first use into <target>/openfhe-venv, and shown as the `openfhe` column.
+    --peer-threads M  run OpenFHE on M threads instead (e.g. ours on 2 vs theirs on 1)
     --no-openfhe  skip them";
 
 pub fn run(args: Vec<String>) -> Result {
     let mut args = Args::new(args);
     let threads = args.count("--threads")?;
+    let peer_threads = args.count("--peer-threads")?.or(threads);
     let no_openfhe = args.flag("--no-openfhe");
     let (pos, criterion_args) = args.positionals()?;
     let [area] = pos.as_slice() else {
@@ -67,7 +69,7 @@ pub fn run(args: Vec<String>) -> Result {
     let peer_note = if no_openfhe {
         None
     } else {
-        add_openfhe(area, &target, threads, &mut found)
+        add_openfhe(area, &target, peer_threads, &mut found)
     };
     let table = Table::new(found);
     if table.rows.is_empty() {
@@ -81,6 +83,11 @@ pub fn run(args: Vec<String>) -> Result {
     let mut invocation = format!("cargo xtask bench {area}");
     if let Some(n) = threads {
         let _ = write!(invocation, " --threads {n}");
+    }
+    if peer_threads != threads
+        && let Some(m) = peer_threads
+    {
+        let _ = write!(invocation, " --peer-threads {m}");
     }
     if !criterion_args.is_empty() {
         let _ = write!(invocation, " -- {}", criterion_args.join(" "));

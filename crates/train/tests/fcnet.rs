@@ -8,8 +8,8 @@ mod fcnet_common;
 use blindfold_pack::{Counting, Plan};
 use blindfold_rlwe::{Clear, ClearError, SlotAlgebra};
 use blindfold_train::fcnet::{
-    Arithmetic, Batch, FcConfig, FcError, FcPlan, FcShape, FixedPoint, Model, decode_model,
-    owner_batch, owner_model, train_clear, train_step,
+    Arithmetic, Batch, FcConfig, FcError, FcPlan, FcShape, FixedPoint, Model, PlainNet,
+    decode_model, owner_batch, owner_model, train_clear, train_step,
 };
 use blindfold_train::reference::mlp::{Loss, MlpConfig, Precision};
 use blindfold_train::reference::{Activation, Polynomial};
@@ -76,6 +76,52 @@ fn mirror_steps_equal_the_plain_math() {
         }
     }
     assert!(layouts >= 6, "{layouts} layouts");
+}
+
+/// The batched plain-f64 network (what the example trains on all of MNIST) takes the
+/// mirror's steps.
+#[test]
+fn plain_network_takes_the_mirror_steps() {
+    let (model, data) = problem(&DIMS, ROWS, 3, 10);
+    for (loss, linear) in [
+        (Loss::Mse, false),
+        (Loss::Mse, true),
+        (Loss::CrossEntropy, false),
+    ] {
+        let cfg = config(loss, linear);
+        let plan = FcPlan::new(shape(), cfg.clone(), 256).unwrap();
+        let mut mirror = Vec::new();
+        train_clear::<f64>(
+            &plan,
+            &model,
+            plan.levels_needed(3).unwrap(),
+            data.iter().map(|(x, l)| (x, l.as_slice())),
+            |_, m| mirror.push(m.clone()),
+        )
+        .unwrap();
+        let mut plain = PlainNet::from_mlp(&model);
+        for ((x, labels), m) in data.iter().zip(&mirror) {
+            plain.step(&cfg, x, labels).unwrap();
+            let want = Net::from_mlp(&plain.to_mlp().unwrap());
+            let gap = want.gap(m);
+            assert!(gap <= 1e-12 * want.scale(), "{loss:?} {linear}: {gap:e}");
+        }
+        let (x, labels) = &data[0];
+        let acc = plain.accuracy(&cfg, x, labels).unwrap();
+        let predicted = model_predictions(&plain.to_mlp().unwrap(), &cfg, x);
+        let want =
+            predicted.iter().zip(labels).filter(|(p, l)| p == l).count() as f64 / ROWS as f64;
+        assert_eq!(acc, want);
+    }
+}
+
+fn model_predictions(
+    m: &blindfold_train::reference::mlp::Mlp,
+    cfg: &FcConfig,
+    x: &blindfold_train::Matrix,
+) -> Vec<u8> {
+    m.predict(x, &Activation::Polynomial(cfg.hidden.clone()))
+        .unwrap()
 }
 
 /// The same activation on every layer: the mirror follows `Mlp::train_step` (Precision::Float).

@@ -9,6 +9,10 @@
 //! blindfold evaluate --weights FILE [--data DIR]                                       (owner)
 //! blindfold mirror   [--task regnet] [--samples 128] [--iterations 2] [--data DIR]     (anyone)
 //! ```
+//! `--task fcnet` (or `nandakumar`) trains Nandakumar et al.'s fully connected network
+//! instead: `--iterations` counts SGD steps, and keygen/mirror take the network options
+//! `[--layers 196,128,32,10] [--batch 60] [--sigmoid-r R] [--lr LR] [--init S] [--seed N]`
+//! (mirror also `--epochs E`: the same math over all 60,000 images).
 //! Every command accepts `--threads N` and ends with one `result:` line of `key=value` pairs
 //! (times in seconds, peak resident memory in MiB) that `cargo xtask e2e` reads. The server
 //! (`train`) reads only `params.bf` and `evaluation.bf` from the key directory.
@@ -21,7 +25,9 @@ use std::time::Instant;
 use blindfold_ckks::FloodingPolicy;
 use blindfold_rlwe::SlotAlgebra;
 use blindfold_train::data::DataDir;
+use blindfold_train::files::{Container, FileKind};
 use blindfold_train::reference::mlr::{MlrConfig, train_mlr};
+use blindfold_train::roles::fcnet::{self as fc, FcSpec};
 use blindfold_train::roles::{self, KeyDir, RoleError, Task};
 use blindfold_train::transfer::train_clear;
 
@@ -33,6 +39,8 @@ const USAGE: &str = "usage: blindfold <keygen|encrypt|train|decrypt|evaluate|mir
            [--private yes: no flooding, for the owner's own use only]
   evaluate --weights FILE [--data DIR]
   mirror   [--task regnet] [--samples 128] [--iterations 2] [--data DIR]
+  --task fcnet: keygen and mirror take [--layers 196,128,32,10] [--batch 60] [--sigmoid-r R]
+           [--lr LR] [--init S] [--seed N]; mirror also [--epochs E]
   every command: [--threads N]; data defaults to $BLINDFOLD_DATA";
 
 struct Args {
@@ -97,6 +105,41 @@ impl Args {
     }
 }
 
+fn is_fcnet(task: &str) -> bool {
+    matches!(task, "fcnet" | "nandakumar")
+}
+
+impl Args {
+    fn fc_spec(&mut self) -> Result<FcSpec, RoleError> {
+        let d = FcSpec::default();
+        let layers = match self.take("layers") {
+            None => d.layers,
+            Some(v) => v
+                .split(',')
+                .map(|w| w.parse::<usize>())
+                .collect::<Result<_, _>>()
+                .map_err(|_| {
+                    RoleError::Usage(format!("--layers: {v:?} is not a list of widths"))
+                })?,
+        };
+        Ok(FcSpec {
+            layers,
+            batch: self.number("batch", d.batch)?,
+            sigmoid_r: self.number("sigmoid-r", d.sigmoid_r)?,
+            learning_rate: self.number("lr", d.learning_rate)?,
+            init_scale: self.number("init", d.init_scale)?,
+            seed: self.number("seed", d.seed)?,
+        })
+    }
+}
+
+fn joined(v: &[f64]) -> String {
+    v.iter()
+        .map(|a| format!("{a:.6}"))
+        .collect::<Vec<_>>()
+        .join(",")
+}
+
 /// Peak resident set size of this process in MiB (Linux; 0 elsewhere).
 fn peak_rss_mib() -> f64 {
     std::fs::read_to_string("/proc/self/status")
@@ -130,11 +173,19 @@ fn run() -> Result<Vec<(String, String)>, RoleError> {
         "keygen" => {
             let keys = KeyDir(a.path("keys")?);
             let preset = a.take("preset").unwrap_or_else(|| "n16-auto".into());
-            let task = Task::parse(&a.take("task").unwrap_or_else(|| "regnet".into()))?;
-            let samples = a.number("samples", 128usize)?;
-            let iterations = a.number("iterations", 2usize)?;
-            a.finish()?;
-            let r = roles::keygen(&keys, &preset, task, samples, iterations, &mut rng)?;
+            let task_name = a.take("task").unwrap_or_else(|| "regnet".into());
+            let r = if is_fcnet(&task_name) {
+                let spec = a.fc_spec()?;
+                let steps = a.number("iterations", 1usize)?;
+                a.finish()?;
+                fc::keygen(&keys, &preset, &spec, steps, &mut rng)?
+            } else {
+                let task = Task::parse(&task_name)?;
+                let samples = a.number("samples", 128usize)?;
+                let iterations = a.number("iterations", 2usize)?;
+                a.finish()?;
+                roles::keygen(&keys, &preset, task, samples, iterations, &mut rng)?
+            };
             put("galois_keys", r.galois_elements.to_string());
             put("levels", r.levels.to_string());
             put("iterations_possible", r.iterations_possible.to_string());
@@ -150,18 +201,28 @@ fn run() -> Result<Vec<(String, String)>, RoleError> {
             let out_path = a.path("out")?;
             let data = a.data()?;
             a.finish()?;
-            let bytes = roles::encrypt(&keys, &data, &out_path, &mut rng)?;
+            let bytes = if is_fcnet(&roles::task_of(&keys)?) {
+                fc::encrypt(&keys, &data, &out_path, &mut rng)?
+            } else {
+                roles::encrypt(&keys, &data, &out_path, &mut rng)?
+            };
             put("dataset_bytes", bytes.to_string());
         }
         "train" => {
             let keys = KeyDir(a.path("keys")?);
             let dataset = a.path("dataset")?;
             let out_path = a.path("out")?;
-            let iterations = a.number("iterations", 2usize)?;
+            let fcnet = is_fcnet(&roles::task_of(&keys)?);
+            let iterations = a.number("iterations", if fcnet { 1 } else { 2usize })?;
             a.finish()?;
-            let r = roles::train(&keys, &dataset, iterations, &out_path, |i, secs| {
+            let progress = |i, secs: f64| {
                 eprintln!("  iteration {i}/{iterations}: {secs:.1} s");
-            })?;
+            };
+            let r = if fcnet {
+                fc::train(&keys, &dataset, iterations, &out_path, progress)?
+            } else {
+                roles::train(&keys, &dataset, iterations, &out_path, progress)?
+            };
             put("setup_seconds", format!("{:.3}", r.setup_seconds));
             put(
                 "iteration_seconds",
@@ -187,9 +248,15 @@ fn run() -> Result<Vec<(String, String)>, RoleError> {
             let private = a.take("private").is_some_and(|v| v == "yes");
             a.finish()?;
             let policy = (!private).then_some(policy);
-            let (models, bits) = roles::decrypt(&keys, &model, &out_path, policy, &mut rng)?;
+            let (count, bits) = if is_fcnet(&roles::task_of(&keys)?) {
+                let (nets, bits) = fc::decrypt(&keys, &model, &out_path, policy, &mut rng)?;
+                (nets.len(), bits)
+            } else {
+                let (models, bits) = roles::decrypt(&keys, &model, &out_path, policy, &mut rng)?;
+                (models.len(), bits)
+            };
             put("flooded", (!private).to_string());
-            put("iterations", models.len().to_string());
+            put("iterations", count.to_string());
             if !private {
                 put("release_precision_bits", format!("{bits:.1}"));
             }
@@ -198,12 +265,54 @@ fn run() -> Result<Vec<(String, String)>, RoleError> {
             let weights = a.path("weights")?;
             let data = a.data()?;
             a.finish()?;
-            let (task, samples, models) = roles::read_weights(&weights)?;
-            let acc = models
+            let c = Container::read(&weights, FileKind::Weights)?;
+            let acc = if is_fcnet(c.get("task")?) {
+                let (spec, nets) = fc::weights_from_container(&c)?;
+                nets.iter()
+                    .map(|m| fc::evaluate(&spec, m, &data))
+                    .collect::<Result<Vec<_>, _>>()?
+            } else {
+                let (task, samples, models) = roles::weights_from_container(&c)?;
+                models
+                    .iter()
+                    .map(|w| roles::evaluate(task, samples, w, &data))
+                    .collect::<Result<Vec<_>, _>>()?
+            };
+            put("accuracy", joined(&acc));
+        }
+        "mirror" if a.opts.get("task").is_some_and(|t| is_fcnet(t)) => {
+            a.take("task");
+            let spec = a.fc_spec()?;
+            let steps = a.number("iterations", 1usize)?;
+            let epochs = a.number("epochs", 0usize)?;
+            let data = a.data()?;
+            a.finish()?;
+            let run = fc::mirror(&spec, steps, epochs, &data, |e, acc, secs| {
+                eprintln!(
+                    "  epoch {e}/{epochs}: test {:.2}% ({secs:.1} s)",
+                    100.0 * acc
+                );
+            })?;
+            let acc = run
+                .steps
                 .iter()
-                .map(|w| roles::evaluate(task, samples, w, &data).map(|a| format!("{a:.6}")))
+                .map(|m| fc::evaluate(&spec, m, &data))
                 .collect::<Result<Vec<_>, _>>()?;
-            put("accuracy", acc.join(","));
+            put("mirror_accuracy", joined(&acc));
+            if epochs > 0 {
+                put("epoch_accuracy", joined(&run.epoch_accuracy));
+            }
+            let plan = spec.plan(1 << 15)?;
+            let cost = plan.step_cost();
+            put("slots", (1usize << 15).to_string());
+            put("rotations_per_iteration", cost.rotations.to_string());
+            put("ct_mul_per_iteration", cost.ct_mul.to_string());
+            put("pt_mul_per_iteration", cost.pt_mul.to_string());
+            put("depth_per_iteration", cost.depth.to_string());
+            put(
+                "levels_needed",
+                plan.levels_needed(steps).unwrap_or(0).to_string(),
+            );
         }
         "mirror" => {
             let task = Task::parse(&a.take("task").unwrap_or_else(|| "regnet".into()))?;

@@ -33,6 +33,7 @@ mod arith;
 mod dryrun;
 pub mod layout;
 mod owner;
+mod plain;
 mod plan;
 pub(crate) mod poly;
 mod server;
@@ -43,6 +44,7 @@ pub use arith::FcScalar;
 pub use dryrun::{DryCounts, DryRun};
 pub use layout::{FcLayout, Field};
 pub use owner::{BatchSlots, ModelSlots, decode_model, owner_batch, owner_model};
+pub use plain::PlainNet;
 pub use plan::{FcPlan, FixedPlan, StepCost};
 pub use server::{Batch, Model, train_clear, train_step};
 

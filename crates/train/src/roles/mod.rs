@@ -10,6 +10,8 @@
 //! Every file is a [`Container`] checked on load: a file of the wrong kind, for other
 //! parameters, or for another task is refused with a [`RoleError`].
 
+pub mod fcnet;
+
 use core::fmt;
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
@@ -125,6 +127,8 @@ pub enum RoleError {
     File(FileError),
     /// Shapes or configuration.
     Setup(SetupError),
+    /// Shapes or configuration of the fully connected network.
+    Network(crate::fcnet::SetupError),
     /// CKKS refused an operation (levels, keys, scales).
     Ckks(blindfold_ckks::Error),
     /// The training loop refused a state.
@@ -140,6 +144,7 @@ impl fmt::Display for RoleError {
             Self::Data(e) => write!(f, "{e}"),
             Self::File(e) => write!(f, "{e}"),
             Self::Setup(e) => write!(f, "{e}"),
+            Self::Network(e) => write!(f, "{e}"),
             Self::Ckks(e) => write!(f, "CKKS: {e}"),
             Self::Mismatch(s) => write!(f, "files do not belong together: {s}"),
         }
@@ -161,6 +166,11 @@ impl From<FileError> for RoleError {
 impl From<SetupError> for RoleError {
     fn from(e: SetupError) -> Self {
         Self::Setup(e)
+    }
+}
+impl From<crate::fcnet::SetupError> for RoleError {
+    fn from(e: crate::fcnet::SetupError) -> Self {
+        Self::Network(e)
     }
 }
 impl From<blindfold_ckks::Error> for RoleError {
@@ -295,11 +305,7 @@ pub struct Session {
 }
 
 fn load_session(keys: &KeyDir) -> Result<Session, RoleError> {
-    let c = Container::read(&keys.params(), FileKind::Parameters)?;
-    let secure: bool = c.parse("secure")?;
-    let rlwe =
-        wire::decode_parameters(c.section("params")?, !secure).map_err(wire_err("params"))?;
-    let params = CkksParameters::from_rlwe(rlwe);
+    let (params, c) = load_params(keys)?;
     let task = Task::parse(c.get("task")?)?;
     let samples: usize = c.parse("samples")?;
     let iterations: usize = c.parse("iterations")?;
@@ -352,22 +358,49 @@ pub fn keygen<G: RngCore + CryptoRng>(
         )));
     }
     let elements: Vec<u64> = plan.galois_elements(params.log_n()).into_iter().collect();
+    write_keys(
+        keys,
+        &params,
+        &elements,
+        |c| {
+            c.set("scheme", "ckks")
+                .set("preset", preset_name)
+                .set("secure", secure)
+                .set("task", task.name())
+                .set("samples", samples)
+                .set("iterations", iterations);
+        },
+        rng,
+    )?;
+    let levels = params.max_level();
+    Ok(KeygenReport {
+        galois_elements: elements.len(),
+        levels,
+        iterations_possible: possible,
+        seconds: start.elapsed().as_secs_f64(),
+    })
+}
+
+/// Owner: a fresh secret key, its public key and the evaluation keys (relinearization and
+/// exactly `elements`), written to `keys` beside the parameter file (`meta` fills its fields).
+pub(crate) fn write_keys<G: RngCore + CryptoRng>(
+    keys: &KeyDir,
+    params: &Arc<CkksParameters>,
+    elements: &[u64],
+    meta: impl FnOnce(&mut Container),
+    rng: &mut G,
+) -> Result<(), RoleError> {
     let sk = SecretKey::generate(params.rlwe(), rng)?;
     let kg = KeyGenerator::new(&sk);
     let pk = kg.public_key(rng)?;
-    let evk = kg.evaluation_keys(true, &elements, rng)?;
+    let evk = kg.evaluation_keys(true, elements, rng)?;
     std::fs::create_dir_all(&keys.0).map_err(|error| FileError::Io {
         path: keys.0.display().to_string(),
         error,
     })?;
     let mut c = Container::new(FileKind::Parameters);
-    c.set("scheme", "ckks")
-        .set("preset", preset_name)
-        .set("secure", secure)
-        .set("task", task.name())
-        .set("samples", samples)
-        .set("iterations", iterations)
-        .push("params", wire::encode_parameters(params.rlwe()));
+    meta(&mut c);
+    c.push("params", wire::encode_parameters(params.rlwe()));
     c.write(&keys.params())?;
     let mut c = Container::new(FileKind::SecretKey);
     c.push("secret", wire::encode_secret_key(&sk).to_vec());
@@ -379,18 +412,79 @@ pub fn keygen<G: RngCore + CryptoRng>(
     c.set("galois_elements", elements.len())
         .push("keys", wire::encode_evaluation_keys(params.rlwe(), &evk));
     c.write(&keys.evaluation())?;
-    let levels = params.max_level();
-    Ok(KeygenReport {
-        galois_elements: elements.len(),
-        levels,
-        iterations_possible: possible,
-        seconds: start.elapsed().as_secs_f64(),
-    })
+    Ok(())
 }
 
-fn load_secret(keys: &KeyDir, s: &Session) -> Result<SecretKey, RoleError> {
+/// The parameters in a key directory's parameter file and that file.
+pub(crate) fn load_params(keys: &KeyDir) -> Result<(Arc<CkksParameters>, Container), RoleError> {
+    let c = Container::read(&keys.params(), FileKind::Parameters)?;
+    let secure: bool = c.parse("secure")?;
+    let rlwe =
+        wire::decode_parameters(c.section("params")?, !secure).map_err(wire_err("params"))?;
+    Ok((CkksParameters::from_rlwe(rlwe), c))
+}
+
+/// Which pipeline a key directory was made for: `fcnet` or a transfer [`Task`]'s name.
+pub fn task_of(keys: &KeyDir) -> Result<String, RoleError> {
+    let c = Container::read(&keys.params(), FileKind::Parameters)?;
+    Ok(c.get("task")?.to_string())
+}
+
+/// Server: the evaluation keys, refused unless they hold every Galois element in `needed`.
+pub(crate) fn load_evaluation_keys(
+    keys: &KeyDir,
+    params: &CkksParameters,
+    needed: impl IntoIterator<Item = u64>,
+) -> Result<blindfold_rlwe::EvaluationKeys, RoleError> {
+    let c = Container::read(&keys.evaluation(), FileKind::EvaluationKeys)?;
+    let evk = wire::decode_evaluation_keys(c.section("keys")?, params.rlwe())
+        .map_err(wire_err("keys"))?;
+    let missing: Vec<u64> = needed
+        .into_iter()
+        .filter(|g| !evk.galois.contains_key(g))
+        .collect();
+    if !missing.is_empty() {
+        return Err(RoleError::Mismatch(format!(
+            "the evaluation keys lack Galois elements {missing:?} the plan needs"
+        )));
+    }
+    Ok(evk)
+}
+
+/// Owner: the real parts of `ct`'s slots, noise-flooded for release under `policy`, or
+/// exact for the owner's own use when `policy` is `None`. With the precision (bits) the
+/// flooding leaves (infinite without it).
+pub(crate) fn release_real<G: RngCore + CryptoRng>(
+    sk: &SecretKey,
+    encoder: &blindfold_ckks::Encoder,
+    params: &CkksParameters,
+    ct: &Ciphertext,
+    policy: Option<FloodingPolicy>,
+    rng: &mut G,
+) -> Result<(Vec<f64>, f64), RoleError> {
+    let slots = params.max_slots();
+    let plain = blindfold_ckks::decrypt(sk, ct)?;
+    let z = encoder.decode_complex(&plain, slots)?;
+    let Some(policy) = policy else {
+        return Ok((z.iter().map(|v| v.re).collect(), f64::INFINITY));
+    };
+    // The imaginary parts of real data are pure noise: half its energy. With N/2 slots fed
+    // by N coefficients of error variance v, E|slot|² = N·v/Δ², so the coefficient error's
+    // standard deviation is rms(im)·Δ·√(2/N); six bound it.
+    let rms_im = (z.iter().map(|v| v.im * v.im).sum::<f64>() / z.len() as f64).sqrt();
+    let bound = 6.0 * rms_im * ct.meta.scale * (2.0 / params.n() as f64).sqrt();
+    let policy = FloodingPolicy {
+        noise_log2: bound.max(1.0).log2(),
+        ..policy
+    };
+    let bits = policy.precision_after(params.n(), ct.meta.scale);
+    let released = decrypt_for_release(sk, encoder, ct, slots, &policy, rng)?;
+    Ok((released.into_iter().map(|v| v.re).collect(), bits))
+}
+
+pub(crate) fn load_secret(keys: &KeyDir, params: &CkksParameters) -> Result<SecretKey, RoleError> {
     let c = Container::read(&keys.secret(), FileKind::SecretKey)?;
-    wire::decode_secret_key(c.section("secret")?, s.params.rlwe()).map_err(wire_err("secret"))
+    wire::decode_secret_key(c.section("secret")?, params.rlwe()).map_err(wire_err("secret"))
 }
 
 fn encrypt_all<G: RngCore + CryptoRng>(
@@ -419,7 +513,7 @@ pub fn encrypt<G: RngCore + CryptoRng>(
     rng: &mut G,
 ) -> Result<u64, RoleError> {
     let s = load_session(keys)?;
-    let sk = load_secret(keys, &s)?;
+    let sk = load_secret(keys, &s.params)?;
     let (x, labels) = training_rows(s.task, data, s.samples)?;
     let OwnerData {
         x: xs,
@@ -468,13 +562,17 @@ fn check_task(s: &Session, c: &Container) -> Result<(), RoleError> {
     Ok(())
 }
 
-fn ciphertexts(s: &Session, c: &Container, prefix: &str) -> Result<Vec<Ciphertext>, RoleError> {
+pub(crate) fn ciphertexts(
+    params: &CkksParameters,
+    c: &Container,
+    prefix: &str,
+) -> Result<Vec<Ciphertext>, RoleError> {
     let mut out = Vec::new();
     loop {
         let name = format!("{prefix}.{}", out.len());
         match c.section(&name) {
             Ok(bytes) => {
-                out.push(wire::decode_ciphertext(bytes, s.params.rlwe()).map_err(wire_err(&name))?)
+                out.push(wire::decode_ciphertext(bytes, params.rlwe()).map_err(wire_err(&name))?)
             }
             Err(_) => return Ok(out),
         }
@@ -507,27 +605,14 @@ pub fn train(
             s.iterations
         )));
     }
-    let c = Container::read(&keys.evaluation(), FileKind::EvaluationKeys)?;
-    let evk = wire::decode_evaluation_keys(c.section("keys")?, s.params.rlwe())
-        .map_err(wire_err("keys"))?;
-    let missing: Vec<u64> = s
-        .plan
-        .galois_elements(s.params.log_n())
-        .into_iter()
-        .filter(|g| !evk.galois.contains_key(g))
-        .collect();
-    if !missing.is_empty() {
-        return Err(RoleError::Mismatch(format!(
-            "the evaluation keys lack Galois elements {missing:?} the plan needs"
-        )));
-    }
+    let evk = load_evaluation_keys(keys, &s.params, s.plan.galois_elements(s.params.log_n()))?;
     let eval = Evaluator::new(&s.params, Arc::new(evk), s.params.max_slots())?;
     let d = Container::read(dataset, FileKind::Dataset)?;
     check_task(&s, &d)?;
-    let x = ciphertexts(&s, &d, "x")?;
-    let y = ciphertexts(&s, &d, "y")?;
-    let binv = ciphertexts(&s, &d, "binv")?;
-    let w0 = ciphertexts(&s, &d, "w0")?;
+    let x = ciphertexts(&s.params, &d, "x")?;
+    let y = ciphertexts(&s.params, &d, "y")?;
+    let binv = ciphertexts(&s.params, &d, "binv")?;
+    let w0 = ciphertexts(&s.params, &d, "w0")?;
     let train_err =
         |e: crate::transfer::TransferError<blindfold_ckks::Error>| RoleError::Train(e.to_string());
     let data = ServerData::new(&s.plan, &eval, &x, y, binv).map_err(train_err)?;
@@ -582,36 +667,20 @@ pub fn decrypt<G: RngCore + CryptoRng>(
     rng: &mut G,
 ) -> Result<(Vec<Matrix>, f64), RoleError> {
     let s = load_session(keys)?;
-    let sk = load_secret(keys, &s)?;
+    let sk = load_secret(keys, &s.params)?;
     let c = Container::read(model, FileKind::Model)?;
     check_task(&s, &c)?;
     let iterations: usize = c.parse("iterations")?;
     let encoder = blindfold_ckks::Encoder::new(&s.params);
-    let slots = s.params.max_slots();
     let mut models = Vec::with_capacity(iterations);
     let mut worst_bits = f64::INFINITY;
     for it in 1..=iterations {
-        let w = ciphertexts(&s, &c, &format!("w{it}"))?;
+        let w = ciphertexts(&s.params, &c, &format!("w{it}"))?;
         let mut vectors = Vec::with_capacity(w.len());
         for ct in &w {
-            let plain = blindfold_ckks::decrypt(&sk, ct)?;
-            let z = encoder.decode_complex(&plain, slots)?;
-            let Some(policy) = policy else {
-                vectors.push(z.iter().map(|v| v.re).collect());
-                continue;
-            };
-            // The imaginary parts of real data are pure noise: half its energy. With N/2
-            // slots fed by N coefficients of error variance v, E|slot|² = N·v/Δ², so the
-            // coefficient error's standard deviation is rms(im)·Δ·√(2/N); six bound it.
-            let rms_im = (z.iter().map(|v| v.im * v.im).sum::<f64>() / z.len() as f64).sqrt();
-            let bound = 6.0 * rms_im * ct.meta.scale * (2.0 / s.params.n() as f64).sqrt();
-            let policy = FloodingPolicy {
-                noise_log2: bound.max(1.0).log2(),
-                ..policy
-            };
-            worst_bits = worst_bits.min(policy.precision_after(s.params.n(), ct.meta.scale));
-            let released = decrypt_for_release(&sk, &encoder, ct, slots, &policy, rng)?;
-            vectors.push(released.into_iter().map(|v| v.re).collect::<Vec<f64>>());
+            let (v, bits) = release_real(&sk, &encoder, &s.params, ct, policy, rng)?;
+            worst_bits = worst_bits.min(bits);
+            vectors.push(v);
         }
         models.push(decode_weights(&s.plan, &vectors)?);
     }
