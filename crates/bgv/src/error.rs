@@ -30,6 +30,8 @@ pub enum Error {
     },
     /// The noise filled the modulus: decrypting would return a wrong message.
     DecryptionFailure { log2_noise: f64, log2_modulus: f64 },
+    /// An operation this scheme does not provide (e.g. refresh: BGV has no bootstrapping here).
+    Unsupported { op: &'static str },
 }
 
 impl fmt::Display for Error {
@@ -61,6 +63,7 @@ impl fmt::Display for Error {
             Self::InvalidDegree { degree, expected } => {
                 write!(f, "ciphertext of degree {degree}, expected {expected}")
             }
+            Self::Unsupported { op } => write!(f, "{op} is not supported by BGV here"),
             Self::DecryptionFailure {
                 log2_noise,
                 log2_modulus,

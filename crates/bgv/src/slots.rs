@@ -166,4 +166,9 @@ impl SlotAlgebra for Evaluator {
     fn drop_to_level(&self, a: &Ciphertext, level: usize) -> Result<Ciphertext, Error> {
         self.mod_switch_to(a, level)
     }
+
+    /// BGV has no bootstrapping here: [`SlotAlgebra::refresh_level`] is `None`.
+    fn refresh(&self, _: &Ciphertext) -> Result<Ciphertext, Error> {
+        Err(Error::Unsupported { op: "refresh" })
+    }
 }

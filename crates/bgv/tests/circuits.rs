@@ -339,4 +339,11 @@ fn slot_algebra_errors_mirror_clear() {
         SlotAlgebra::drop_to_level(&ev, &x, 1),
         Err(Error::InvalidLevel { level: 1, max: 0 })
     ));
+    // No bootstrapping for BGV: the mirror without a refresh level fails the same way.
+    assert_eq!(SlotAlgebra::refresh_level(&ev), None);
+    assert_eq!(
+        SlotAlgebra::refresh(&ev, &x),
+        Err(Error::Unsupported { op: "refresh" })
+    );
+    assert!(SlotAlgebra::refresh(&clear, &cx).is_err());
 }

@@ -38,6 +38,8 @@ pub enum Error {
     ReleasePrecision { bits: f64, required: f64 },
     /// An invalid flooding policy.
     InvalidPolicy(&'static str),
+    /// `refresh` on an evaluator built without bootstrapping keys.
+    NoBootstrapping,
     /// An invariant that should always hold did not (a bug: please report).
     Internal(&'static str),
 }
@@ -96,6 +98,10 @@ impl fmt::Display for Error {
                 "noise flooding leaves {bits:.1} bits of precision, below the {required:.1} required"
             ),
             Self::InvalidPolicy(why) => write!(f, "invalid flooding policy: {why}"),
+            Self::NoBootstrapping => write!(
+                f,
+                "this evaluator cannot refresh: build it with bootstrapping keys first"
+            ),
             Self::Internal(what) => write!(f, "internal error: {what}"),
         }
     }

@@ -224,4 +224,8 @@ impl SlotAlgebra for Evaluator {
             Evaluator::drop_to_level(self, a, level)
         }
     }
+
+    fn refresh(&self, _: &Ciphertext) -> Result<Ciphertext, Error> {
+        Err(Error::NoBootstrapping)
+    }
 }

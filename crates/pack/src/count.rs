@@ -29,6 +29,8 @@ pub struct Counts {
     pub exact_scalar_mul: usize,
     /// Additions and subtractions of two ciphertexts.
     pub ct_add: usize,
+    /// Refreshes (bootstraps).
+    pub refreshes: usize,
     /// Rotation offsets used, normalized to `0 < k < slots`.
     pub offsets: BTreeSet<usize>,
     /// Lowest level of any ciphertext produced.
@@ -243,6 +245,22 @@ impl<A: SlotAlgebra> SlotAlgebra for Counting<A> {
         self.record(&r);
         Ok(r)
     }
+
+    fn refresh_level(&self) -> Option<usize> {
+        self.inner.refresh_level()
+    }
+
+    fn refresh_input_level(&self) -> usize {
+        self.inner.refresh_input_level()
+    }
+
+    fn refresh(&self, a: &Self::Ct) -> Result<Self::Ct, Self::Error> {
+        let r = self.inner.refresh(a)?;
+        let mut c = self.lock();
+        c.refreshes += 1;
+        self.produced(&mut c, &r);
+        Ok(r)
+    }
 }
 
 #[cfg(test)]
@@ -279,7 +297,29 @@ mod tests {
         assert_eq!(c.ct_add, 1);
         assert_eq!(c.lowest_level, Some(0));
         assert_eq!(c.cost(3).depth, 3);
+        assert_eq!(c.refreshes, 0);
         alg.reset();
         assert_eq!(alg.counts(), Counts::default());
+    }
+
+    #[test]
+    fn forwards_and_counts_refreshes() {
+        let alg = Counting::new(
+            Clear::real(4, 3)
+                .with_refresh(3)
+                .with_refresh_input_level(1),
+        );
+        assert_eq!(alg.refresh_level(), Some(3));
+        assert_eq!(alg.refresh_input_level(), 1);
+        let x = alg.inner().encrypt(&[1.0, -2.0], 1).unwrap();
+        let y = alg.refresh(&x).unwrap();
+        assert_eq!((y.level, y.values.clone()), (3, x.values.clone()));
+        let low = alg.drop_to_level(&x, 0).unwrap();
+        assert!(alg.refresh(&low).is_err(), "errors are forwarded");
+        assert_eq!(alg.counts().refreshes, 1);
+        let none = Counting::new(Clear::real(4, 3));
+        assert_eq!(none.refresh_level(), None);
+        assert!(none.refresh(&x).is_err());
+        assert_eq!(none.counts().refreshes, 0);
     }
 }

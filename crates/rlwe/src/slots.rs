@@ -117,6 +117,20 @@ pub trait SlotAlgebra {
     }
     /// Drops `a` to `level` without changing its slots.
     fn drop_to_level(&self, a: &Self::Ct, level: usize) -> Result<Self::Ct, Self::Error>;
+
+    /// The level a refreshed (bootstrapped) ciphertext comes back at; `None` when this
+    /// backend cannot refresh.
+    fn refresh_level(&self) -> Option<usize> {
+        None
+    }
+    /// The lowest level [`Self::refresh`] accepts (a bootstrap that starts with its
+    /// SlotToCoeff step spends levels of its input; `0` when it needs none).
+    fn refresh_input_level(&self) -> usize {
+        0
+    }
+    /// Refreshes `a` (bootstrapping): the same slots, at [`Self::refresh_level`]. Backends
+    /// that cannot refresh return a typed error.
+    fn refresh(&self, a: &Self::Ct) -> Result<Self::Ct, Self::Error>;
 }
 
 /// The Galois element of a rotation by `k` slots for a ring of degree `2^log_n`, as used by
@@ -137,6 +151,10 @@ pub enum ClearError {
     InvalidLevel { level: usize, max: usize },
     /// Vectors of different lengths (a plaintext built for another backend).
     LengthMismatch { left: usize, right: usize },
+    /// `refresh` on a backend built without a refresh level (see [`Clear::with_refresh`]).
+    NoRefresh,
+    /// `refresh` of an operand below the lowest level a refresh accepts.
+    RefreshInput { level: usize, min: usize },
 }
 
 impl fmt::Display for ClearError {
@@ -151,6 +169,13 @@ impl fmt::Display for ClearError {
             Self::InvalidLevel { level, max } => write!(f, "level {level} is above {max}"),
             Self::LengthMismatch { left, right } => {
                 write!(f, "slot vectors of lengths {left} and {right}")
+            }
+            Self::NoRefresh => write!(f, "this backend cannot refresh (no refresh level set)"),
+            Self::RefreshInput { level, min } => {
+                write!(
+                    f,
+                    "refresh needs an operand at level {min} or above, got {level}"
+                )
             }
         }
     }
@@ -218,6 +243,9 @@ pub struct Clear<S> {
     max_level: usize,
     /// Plaintext modulus for integer slots (ignored for reals).
     t: u64,
+    /// Level a refresh jumps to (`None`: refresh is an error), and the lowest level it accepts.
+    refresh: Option<usize>,
+    refresh_input: usize,
     _s: core::marker::PhantomData<S>,
 }
 
@@ -228,6 +256,8 @@ impl Clear<f64> {
             slots,
             max_level,
             t: 0,
+            refresh: None,
+            refresh_input: 0,
             _s: core::marker::PhantomData,
         }
     }
@@ -240,6 +270,8 @@ impl Clear<i64> {
             slots,
             max_level,
             t,
+            refresh: None,
+            refresh_input: 0,
             _s: core::marker::PhantomData,
         }
     }
@@ -251,6 +283,19 @@ impl Clear<i64> {
 }
 
 impl<S: ClearArith> Clear<S> {
+    /// Mirrors a backend that refreshes (bootstraps) to `level`: [`SlotAlgebra::refresh`]
+    /// keeps the slots and sets the level to `level`, as the encrypted refresh does.
+    pub fn with_refresh(mut self, level: usize) -> Self {
+        self.refresh = Some(level);
+        self
+    }
+
+    /// The lowest level a refresh accepts (default 0), as on the mirrored backend.
+    pub fn with_refresh_input_level(mut self, level: usize) -> Self {
+        self.refresh_input = level;
+        self
+    }
+
     /// A "fresh encryption" of `values` at `level`.
     pub fn encrypt(&self, values: &[S], level: usize) -> Result<ClearCt<S>, ClearError> {
         self.encode(values, level)
@@ -403,6 +448,28 @@ impl<S: ClearArith> SlotAlgebra for Clear<S> {
             level,
         })
     }
+
+    fn refresh_level(&self) -> Option<usize> {
+        self.refresh
+    }
+
+    fn refresh_input_level(&self) -> usize {
+        self.refresh_input
+    }
+
+    fn refresh(&self, a: &Self::Ct) -> Result<Self::Ct, ClearError> {
+        let level = self.refresh.ok_or(ClearError::NoRefresh)?;
+        if a.level < self.refresh_input {
+            return Err(ClearError::RefreshInput {
+                level: a.level,
+                min: self.refresh_input,
+            });
+        }
+        Ok(ClearCt {
+            values: a.values.clone(),
+            level,
+        })
+    }
 }
 
 #[cfg(test)]
@@ -487,5 +554,42 @@ mod tests {
         let r = alg.rotate_many(&x, &[1, -1]).unwrap();
         assert_eq!(r[0].values, vec![2.0, 0.0, 0.0, 1.0]);
         assert_eq!(r[1].values, vec![0.0, 1.0, 2.0, 0.0]);
+    }
+
+    #[test]
+    fn refresh_restores_the_level_and_keeps_the_slots() {
+        let plain = Clear::real(4, 5);
+        let x = plain.encrypt(&[0.5, -0.25], 2).unwrap();
+        assert_eq!(plain.refresh_level(), None);
+        assert_eq!(plain.refresh(&x), Err(ClearError::NoRefresh));
+
+        let alg = Clear::real(4, 5)
+            .with_refresh(4)
+            .with_refresh_input_level(1);
+        assert_eq!(alg.refresh_level(), Some(4));
+        assert_eq!(alg.refresh_input_level(), 1);
+        // A circuit that runs out of levels, refreshes and goes on.
+        let mut y = x.clone();
+        for _ in 0..3 {
+            y = alg.mul(&y, &y).unwrap();
+            if alg.level(&y) <= alg.refresh_input_level() {
+                y = alg.refresh(&y).unwrap();
+                assert_eq!(y.level, 4);
+            }
+        }
+        assert_eq!(y.level, 2);
+        assert_eq!(y.values[0], 0.5f64.powi(8));
+        assert_eq!(y.values[1], 0.25f64.powi(8));
+        // Below the input level: the typed error of the encrypted backend.
+        let low = alg.drop_to_level(&x, 0).unwrap();
+        assert_eq!(
+            alg.refresh(&low),
+            Err(ClearError::RefreshInput { level: 0, min: 1 })
+        );
+        // Integer slots refresh the same way.
+        let int = Clear::integer(4, 2, 17).with_refresh(2);
+        let z = int.encrypt(&[3, -5], 0).unwrap();
+        let r = int.refresh(&z).unwrap();
+        assert_eq!((r.values, r.level), (vec![3, -5, 0, 0], 2));
     }
 }

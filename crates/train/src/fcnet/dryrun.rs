@@ -34,6 +34,8 @@ pub struct DryCounts {
     pub lowest_level: Option<usize>,
     /// Largest magnitude bound of any ciphertext produced.
     pub max_bound: f64,
+    /// Refreshes (bootstraps).
+    pub refreshes: usize,
 }
 
 /// A slot vector of the dry run.
@@ -49,6 +51,9 @@ pub struct Dry {
 pub struct DryRun<S> {
     slots: usize,
     max_level: usize,
+    /// Level a refresh jumps to (as `Clear::with_refresh`) and the lowest level it accepts.
+    refresh: Option<usize>,
+    refresh_input: usize,
     counts: RefCell<DryCounts>,
     _s: PhantomData<S>,
 }
@@ -58,9 +63,23 @@ impl<S> DryRun<S> {
         Self {
             slots,
             max_level,
+            refresh: None,
+            refresh_input: 0,
             counts: RefCell::new(DryCounts::default()),
             _s: PhantomData,
         }
+    }
+
+    /// Refreshes jump to `level` (mirrors `Clear::with_refresh`).
+    pub fn with_refresh(mut self, level: usize) -> Self {
+        self.refresh = Some(level);
+        self
+    }
+
+    /// The lowest level a refresh accepts.
+    pub fn with_refresh_input_level(mut self, level: usize) -> Self {
+        self.refresh_input = level;
+        self
     }
 
     pub fn counts(&self) -> DryCounts {
@@ -205,6 +224,26 @@ impl<S: FcScalar> SlotAlgebra for DryRun<S> {
                 max: a.level,
             });
         }
+        Ok(self.produced(level, a.bound))
+    }
+
+    fn refresh_level(&self) -> Option<usize> {
+        self.refresh
+    }
+
+    fn refresh_input_level(&self) -> usize {
+        self.refresh_input
+    }
+
+    fn refresh(&self, a: &Dry) -> Result<Dry, ClearError> {
+        let level = self.refresh.ok_or(ClearError::NoRefresh)?;
+        if a.level < self.refresh_input {
+            return Err(ClearError::RefreshInput {
+                level: a.level,
+                min: self.refresh_input,
+            });
+        }
+        self.counts.borrow_mut().refreshes += 1;
         Ok(self.produced(level, a.bound))
     }
 }
