@@ -19,26 +19,37 @@ use serde_json::{Value, json};
 use crate::util::{self, Args, Result};
 
 pub const USAGE: &str = "\
-cargo xtask e2e [--paper chiang] [--task regnet|mnist] [--iterations N] [--samples N]
-                [--threads N] [--preset NAME] [--data DIR] [--out DIR]
+cargo xtask e2e [--paper chiang|nandakumar] [--task regnet|mnist|fcnet] [--iterations N]
+                [--samples N] [--epochs E] [--threads N] [--preset NAME] [--data DIR] [--out DIR]
     End-to-end encrypted training through the roles' files; without options, the quick
-    default: Chiang's head on 128 RegNet rows, 2 iterations, N = 2^16 (preset n16-auto:
-    Δ = 2^55 and exactly the levels the run needs).
+    default: Chiang's head on 128 RegNet rows, 2 iterations, then one SGD step of
+    Nandakumar et al.'s 196-128-32-10 network on a batch of 60 images, both at N = 2^16
+    (preset n16-auto: Δ = 2^55 and exactly the levels the run needs).
     --paper chiang   the transfer-learning paper's setting (128 rows, 2 iterations, RegNet)
-    --task           regnet (Chiang's features) or mnist (downsampled pixels, 10k test set)
-    --iterations N   training iterations      --samples N   training rows
+    --paper nandakumar  the FC network (batch 60, 1 encrypted step) and its mirror trained
+                     on all 60,000 images for 30 epochs (--epochs)
+    --task           regnet (Chiang's features), mnist (downsampled pixels, 10k test set)
+                     or fcnet (the FC network alone)
+    --iterations N   training iterations (SGD steps for fcnet)
+    --samples N      training rows (the batch for fcnet)
+    --epochs E       fcnet: epochs of the full-data mirror (0: none)
     --threads N      worker threads           --preset NAME CKKS preset (see blindfold keygen)
     --data DIR       data directory (default: $BLINDFOLD_DATA, else ../shared/data)
     --out DIR        where files and the report go (default: <target>/e2e)";
 
 /// Largest allowed gap between encrypted and mirror accuracy.
 const MAX_GAP: f64 = 0.01;
+/// The CLI's name of the FC-network task.
+const FCNET: &str = "fcnet";
 
-#[derive(Debug, PartialEq)]
+#[derive(Clone, Debug, PartialEq)]
 struct Options {
     task: String,
     iterations: usize,
     samples: usize,
+    /// The default run: the transfer head, then a short FC run.
+    both: bool,
+    epochs: usize,
     threads: Option<usize>,
     preset: String,
     data: Option<PathBuf>,
@@ -53,28 +64,48 @@ impl Options {
             task: "regnet".into(),
             iterations: 2,
             samples: 128,
+            both: false,
+            epochs: 0,
             threads: None,
             preset: "n16-auto".into(),
             data: None,
             out: None,
         };
-        match paper.as_deref() {
-            None | Some("chiang") => {}
-            Some(other) => {
-                return Err(format!("--paper {other}: known papers: chiang\n{USAGE}").into());
-            }
-        }
         let task = args.value("--task")?;
         let iterations = args.count("--iterations")?;
         let samples = args.count("--samples")?;
+        let epochs = args.parsed::<usize>("--epochs")?;
         if paper.is_some() && (task.is_some() || iterations.is_some() || samples.is_some()) {
             return Err("--paper fixes the task, rows and iterations".into());
         }
+        match paper.as_deref() {
+            Some("chiang") => {}
+            Some("nandakumar") => o.task = FCNET.into(),
+            None => o.both = task.is_none() && iterations.is_none() && samples.is_none(),
+            Some(other) => {
+                return Err(
+                    format!("--paper {other}: known papers: chiang, nandakumar\n{USAGE}").into(),
+                );
+            }
+        }
         if let Some(t) = task {
-            if t != "regnet" && t != "mnist" {
-                return Err(format!("--task {t}: regnet or mnist").into());
+            if !["regnet", "mnist", FCNET].contains(&t.as_str()) {
+                return Err(format!("--task {t}: regnet, mnist or fcnet").into());
             }
             o.task = t;
+        }
+        if o.task == FCNET {
+            o.iterations = 1;
+            o.samples = 60;
+            if paper.is_some() {
+                o.epochs = 30;
+            }
+        }
+        if let Some(e) = epochs {
+            if o.task != FCNET {
+                return Err("--epochs is for the FC network (--task fcnet)".into());
+            }
+            o.epochs = e;
         }
         o.iterations = iterations.unwrap_or(o.iterations);
         o.samples = samples.unwrap_or(o.samples);
@@ -170,6 +201,55 @@ pub fn run(args: Vec<String>) -> Result {
         "blindfold",
     ]))?;
     let bin = target.join("release").join("blindfold");
+    let mut sections = Vec::new();
+    if o.task != FCNET {
+        sections.push(transfer(&o, &bin, &data, &out)?);
+    }
+    if o.task == FCNET || o.both {
+        let fc = Options {
+            task: FCNET.into(),
+            iterations: if o.both { 1 } else { o.iterations },
+            samples: if o.both { 60 } else { o.samples },
+            ..o.clone()
+        };
+        let dir = out.join(FCNET);
+        fs::create_dir_all(&dir)?;
+        sections.push(fcnet(&fc, &bin, &data, &dir)?);
+    }
+    let md: String = sections
+        .iter()
+        .map(|s| s.md.as_str())
+        .collect::<Vec<_>>()
+        .join("\n");
+    let report = if let [one] = sections.as_slice() {
+        one.json.clone()
+    } else {
+        Value::Array(sections.iter().map(|s| s.json.clone()).collect())
+    };
+    fs::write(out.join("report.md"), &md)?;
+    fs::write(
+        out.join("report.json"),
+        serde_json::to_string_pretty(&report)? + "\n",
+    )?;
+    println!("{md}");
+    eprintln!("wrote {}/report.md and report.json", out.display());
+    match sections.iter().find(|s| !s.pass) {
+        None => Ok(()),
+        Some(s) => Err(s.verdict.clone().into()),
+    }
+}
+
+/// One pipeline's part of the report.
+struct Section {
+    md: String,
+    json: Value,
+    pass: bool,
+    verdict: String,
+}
+
+/// Chiang's transfer-learning head, role by role.
+fn transfer(o: &Options, bin: &Path, data: &Path, out: &Path) -> Result<Section> {
+    let bin = bin.to_path_buf();
     let keys = out.join("keys");
     let dataset = out.join("dataset.bf");
     let model = out.join("model.bf");
@@ -385,7 +465,7 @@ pub fn run(args: Vec<String>) -> Result {
         )
     };
     let _ = writeln!(md, "\n{verdict}");
-    let report = json!({
+    let json = json!({
         "task": o.task, "samples": o.samples, "iterations": o.iterations, "preset": o.preset,
         "threads": threads,
         "accuracy": {"encrypted": enc, "mirror": mir, "float_exact_sigmoid": flt},
@@ -395,18 +475,237 @@ pub fn run(args: Vec<String>) -> Result {
         "bytes_uploaded": dataset_bytes + eval_key_bytes,
         "worst_gap": worst_gap,
     });
-    fs::write(out.join("report.md"), &md)?;
-    fs::write(
-        out.join("report.json"),
-        serde_json::to_string_pretty(&report)? + "\n",
+    Ok(Section {
+        md,
+        json,
+        pass: worst_gap <= MAX_GAP,
+        verdict,
+    })
+}
+
+/// Nandakumar et al.'s fully connected network, role by role, and its mirror.
+fn fcnet(o: &Options, bin: &Path, data: &Path, out: &Path) -> Result<Section> {
+    let (keys, dataset) = (out.join("keys"), out.join("dataset.bf"));
+    let (model, weights) = (out.join("model.bf"), out.join("weights.bf"));
+    let (p, d, k) = (path(&keys), path(data), path(&dataset));
+    let (m, w) = (path(&model), path(&weights));
+    let batch = o.samples.to_string();
+    let steps = o.iterations.to_string();
+    let epochs = o.epochs.to_string();
+    let t = o.threads;
+    let keygen = step(
+        bin,
+        "keygen",
+        &[
+            "--keys",
+            &p,
+            "--preset",
+            &o.preset,
+            "--task",
+            FCNET,
+            "--batch",
+            &batch,
+            "--iterations",
+            &steps,
+        ],
+        t,
     )?;
-    println!("{md}");
-    eprintln!("wrote {}/report.md and report.json", out.display());
-    if worst_gap <= MAX_GAP {
-        Ok(())
+    let encrypt = step(
+        bin,
+        "encrypt",
+        &["--keys", &p, "--out", &k, "--data", &d],
+        t,
+    )?;
+    let train = step(
+        bin,
+        "train",
+        &[
+            "--keys",
+            &p,
+            "--dataset",
+            &k,
+            "--out",
+            &m,
+            "--iterations",
+            &steps,
+        ],
+        t,
+    )?;
+    let decrypt = step(
+        bin,
+        "decrypt",
+        &["--keys", &p, "--model", &m, "--out", &w],
+        t,
+    )?;
+    let evaluate = step(bin, "evaluate", &["--weights", &w, "--data", &d], t)?;
+    let mirror = step(
+        bin,
+        "mirror",
+        &[
+            "--task",
+            FCNET,
+            "--batch",
+            &batch,
+            "--iterations",
+            &steps,
+            "--epochs",
+            &epochs,
+            "--data",
+            &d,
+        ],
+        t,
+    )?;
+    let enc = evaluate.list("accuracy")?;
+    let mir = mirror.list("mirror_accuracy")?;
+    let full = if o.epochs > 0 {
+        mirror.list("epoch_accuracy")?
     } else {
-        Err(verdict.into())
+        Vec::new()
+    };
+    let step_secs = train.list("iteration_seconds")?;
+    let phases = [
+        ("keygen (owner)", &keygen),
+        ("encrypt (owner)", &encrypt),
+        ("train (server)", &train),
+        ("decrypt, flooded (owner)", &decrypt),
+        ("evaluate (owner)", &evaluate),
+        ("mirror", &mirror),
+    ];
+    let peak = phases
+        .iter()
+        .filter_map(|(_, s)| s.num("peak_rss_mib").ok())
+        .fold(0.0f64, f64::max);
+    let threads = o
+        .threads
+        .map_or_else(|| "all".to_string(), |n| n.to_string());
+    let mut md = String::new();
+    let _ = writeln!(
+        md,
+        "# cargo xtask e2e: FC network 196-128-32-10 (Nandakumar et al.), batches of {}, {} \
+         encrypted SGD steps, preset {}, threads {}\n",
+        o.samples, o.iterations, o.preset, threads
+    );
+    let _ = writeln!(
+        md,
+        "| step | encrypted (flooded release) | mirror (same code on Clear) | step time |"
+    );
+    let _ = writeln!(md, "|---:|---:|---:|---:|");
+    let mut worst_gap = 0.0f64;
+    let pct = |v: Option<f64>| v.map_or("—".into(), |v| format!("{:.2}%", 100.0 * v));
+    for i in 0..o.iterations {
+        let (e, mi) = (enc.get(i).copied(), mir.get(i).copied());
+        worst_gap = match (e, mi) {
+            (Some(e), Some(mi)) => worst_gap.max((e - mi).abs()),
+            _ => f64::INFINITY,
+        };
+        let _ = writeln!(
+            md,
+            "| {} | {} | {} | {} |",
+            i + 1,
+            pct(e),
+            pct(mi),
+            step_secs.get(i).map_or("—".into(), |s| format!("{s:.1} s"))
+        );
     }
+    if !full.is_empty() {
+        let best = full.iter().copied().fold(0.0f64, f64::max);
+        let _ = writeln!(
+            md,
+            "\nThe same step (cubic sigmoid, quadratic loss) trained on all 60,000 images, \
+             {} epochs: test accuracy {} after the last, {} at best (per epoch: {}).",
+            full.len(),
+            pct(full.last().copied()),
+            pct(Some(best)),
+            full.iter()
+                .map(|a| format!("{:.1}", 100.0 * a))
+                .collect::<Vec<_>>()
+                .join(", ")
+        );
+    }
+    let _ = writeln!(md, "\n| phase | wall | peak memory |\n|---|---:|---:|");
+    for (name, s) in &phases {
+        let _ = writeln!(
+            md,
+            "| {name} | {:.1} s | {} MiB |",
+            s.wall,
+            s.get("peak_rss_mib").unwrap_or("?")
+        );
+    }
+    let eval_key_bytes = keygen.num("evaluation_key_bytes")?;
+    let dataset_bytes = encrypt.num("dataset_bytes")?;
+    let _ = writeln!(md, "\n| quantity | value |\n|---|---:|");
+    let rows = [
+        (
+            "server setup (load keys)",
+            format!("{:.1} s", train.num("setup_seconds")?),
+        ),
+        ("encrypted model + batches", mib(dataset_bytes)),
+        (
+            "evaluation keys",
+            format!(
+                "{} ({} Galois keys + relinearization)",
+                mib(eval_key_bytes),
+                keygen.get("galois_keys")?
+            ),
+        ),
+        (
+            "rotations / ct x ct / ct x pt per step",
+            format!(
+                "{} / {} / {}",
+                mirror.get("rotations_per_iteration")?,
+                mirror.get("ct_mul_per_iteration")?,
+                mirror.get("pt_mul_per_iteration")?
+            ),
+        ),
+        (
+            "levels per step / used / available",
+            format!(
+                "{} / {} / {}",
+                mirror.get("depth_per_iteration")?,
+                mirror.get("levels_needed")?,
+                keygen.get("levels")?
+            ),
+        ),
+        (
+            "flooded release precision",
+            format!(
+                "{} bits",
+                decrypt.get("release_precision_bits").unwrap_or("?")
+            ),
+        ),
+        ("peak memory (any phase)", format!("{peak:.0} MiB")),
+    ];
+    for (k, v) in rows {
+        let _ = writeln!(md, "| {k} | {v} |");
+    }
+    let pass = worst_gap <= MAX_GAP;
+    let verdict = if pass {
+        format!(
+            "PASS: encrypted within {:.2} points of the mirror",
+            100.0 * worst_gap
+        )
+    } else {
+        format!(
+            "FAIL: encrypted and mirror differ by {:.2} points (> 1)",
+            100.0 * worst_gap
+        )
+    };
+    let _ = writeln!(md, "\n{verdict}");
+    let json = json!({
+        "task": FCNET, "batch": o.samples, "steps": o.iterations, "preset": o.preset,
+        "threads": threads,
+        "accuracy": {"encrypted": enc, "mirror": mir, "full_data_epochs": full},
+        "step_seconds": step_secs,
+        "phases": phases.iter().map(|(n, s)| json!({"phase": n, "seconds": s.wall, "fields": s.fields})).collect::<Vec<Value>>(),
+        "peak_rss_mib": peak,
+        "worst_gap": worst_gap,
+    });
+    Ok(Section {
+        md,
+        json,
+        pass,
+        verdict,
+    })
 }
 
 fn path(p: &Path) -> String {
@@ -429,7 +728,13 @@ mod tests {
             ("regnet", 128, 2)
         );
         let paper = Options::parse(strings(&["--paper", "chiang"])).unwrap();
-        assert_eq!(paper, quick);
+        assert_eq!(
+            Options {
+                both: true,
+                ..paper
+            },
+            quick
+        );
         let o = Options::parse(strings(&[
             "--task",
             "mnist",
@@ -448,5 +753,20 @@ mod tests {
         assert!(Options::parse(strings(&["--task", "cifar"])).is_err());
         assert!(Options::parse(strings(&["--iterations", "0"])).is_err());
         assert!(Options::parse(strings(&["--epochs", "2"])).is_err());
+        assert!(quick.both);
+        let fc = Options::parse(strings(&["--paper", "nandakumar"])).unwrap();
+        assert_eq!(
+            (
+                fc.task.as_str(),
+                fc.samples,
+                fc.iterations,
+                fc.epochs,
+                fc.both
+            ),
+            (FCNET, 60, 1, 30, false)
+        );
+        let fc = Options::parse(strings(&["--task", "fcnet", "--epochs", "2"])).unwrap();
+        assert_eq!((fc.samples, fc.iterations, fc.epochs), (60, 1, 2));
+        assert!(!o.both);
     }
 }

@@ -11,7 +11,8 @@
 //! ```
 //! `--task fcnet` (or `nandakumar`) trains Nandakumar et al.'s fully connected network
 //! instead: `--iterations` counts SGD steps, and keygen/mirror take the network options
-//! `[--layers 196,128,32,10] [--batch 60] [--sigmoid-r R] [--lr LR] [--init S] [--seed N]`
+//! `[--layers 196,128,32,10] [--batch 60] [--sigmoid-r R] [--output sigmoid|linear] [--lr LR]
+//! [--init S] [--seed N]`
 //! (mirror also `--epochs E`: the same math over all 60,000 images).
 //! Every command accepts `--threads N` and ends with one `result:` line of `key=value` pairs
 //! (times in seconds, peak resident memory in MiB) that `cargo xtask e2e` reads. The server
@@ -40,7 +41,7 @@ const USAGE: &str = "usage: blindfold <keygen|encrypt|train|decrypt|evaluate|mir
   evaluate --weights FILE [--data DIR]
   mirror   [--task regnet] [--samples 128] [--iterations 2] [--data DIR]
   --task fcnet: keygen and mirror take [--layers 196,128,32,10] [--batch 60] [--sigmoid-r R]
-           [--lr LR] [--init S] [--seed N]; mirror also [--epochs E]
+           [--output sigmoid|linear] [--lr LR] [--init S] [--seed N]; mirror also [--epochs E]
   every command: [--threads N]; data defaults to $BLINDFOLD_DATA";
 
 struct Args {
@@ -126,6 +127,16 @@ impl Args {
             layers,
             batch: self.number("batch", d.batch)?,
             sigmoid_r: self.number("sigmoid-r", d.sigmoid_r)?,
+            linear_output: match self.take("output").as_deref() {
+                None => d.linear_output,
+                Some("linear") => true,
+                Some("sigmoid") => false,
+                Some(v) => {
+                    return Err(RoleError::Usage(format!(
+                        "--output {v:?}: linear or sigmoid"
+                    )));
+                }
+            },
             learning_rate: self.number("lr", d.learning_rate)?,
             init_scale: self.number("init", d.init_scale)?,
             seed: self.number("seed", d.seed)?,

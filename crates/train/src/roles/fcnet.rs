@@ -44,6 +44,9 @@ pub struct FcSpec {
     pub batch: usize,
     /// The sigmoid is replaced by its degree-3 least-squares fit on `[−r, r]`.
     pub sigmoid_r: f64,
+    /// The output layer is linear (a least-squares fit of the one-hot targets) instead of
+    /// the cubic sigmoid: no cubic outside its interval there, one level less per step.
+    pub linear_output: bool,
     pub learning_rate: f64,
     /// Initial weights uniform in `±init_scale/√fan_in`, biases 0.
     pub init_scale: f64,
@@ -59,6 +62,7 @@ impl Default for FcSpec {
             layers: vec![196, 128, 32, 10],
             batch: 60,
             sigmoid_r: 8.0,
+            linear_output: false,
             learning_rate: 2.0,
             init_scale: 1.0,
             seed: 1,
@@ -68,7 +72,12 @@ impl Default for FcSpec {
 
 impl FcSpec {
     pub fn config(&self) -> Result<FcConfig, RoleError> {
-        Ok(FcConfig::cubic(self.sigmoid_r, self.learning_rate)?)
+        let mut c = FcConfig::cubic(self.sigmoid_r, self.learning_rate)?;
+        if self.linear_output {
+            c.output = crate::reference::Polynomial::new(vec![0.0, 1.0])
+                .map_err(|e| RoleError::Usage(e.to_string()))?;
+        }
+        Ok(c)
     }
 
     fn check(&self) -> Result<(), RoleError> {
@@ -110,6 +119,7 @@ impl FcSpec {
             .set("layers", layers.join(","))
             .set("batch", self.batch)
             .set("sigmoid_r", self.sigmoid_r)
+            .set("linear_output", self.linear_output)
             .set("learning_rate", self.learning_rate)
             .set("init_scale", self.init_scale)
             .set("seed", self.seed);
@@ -137,6 +147,7 @@ impl FcSpec {
             layers,
             batch: c.parse("batch")?,
             sigmoid_r: c.parse("sigmoid_r")?,
+            linear_output: c.parse("linear_output")?,
             learning_rate: c.parse("learning_rate")?,
             init_scale: c.parse("init_scale")?,
             seed: c.parse("seed")?,
