@@ -40,6 +40,10 @@ pub enum Error {
     InvalidPolicy(&'static str),
     /// `refresh` on an evaluator built without bootstrapping keys.
     NoBootstrapping,
+    /// A bootstrap configuration or set-up that cannot work.
+    InvalidBootstrap { reason: &'static str },
+    /// `refresh` of a ciphertext below the lowest level the bootstrap accepts.
+    RefreshInput { level: usize, min: usize },
     /// An invariant that should always hold did not (a bug: please report).
     Internal(&'static str),
 }
@@ -101,6 +105,11 @@ impl fmt::Display for Error {
             Self::NoBootstrapping => write!(
                 f,
                 "this evaluator cannot refresh: build it with bootstrapping keys first"
+            ),
+            Self::InvalidBootstrap { reason } => write!(f, "invalid bootstrap: {reason}"),
+            Self::RefreshInput { level, min } => write!(
+                f,
+                "refresh needs a ciphertext at level {min} or above, got level {level}"
             ),
             Self::Internal(what) => write!(f, "internal error: {what}"),
         }

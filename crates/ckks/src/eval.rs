@@ -29,6 +29,8 @@ pub struct Evaluator {
     encoder: Arc<Encoder>,
     keys: Arc<EvaluationKeys>,
     slots: usize,
+    /// Set by [`Evaluator::with_bootstrapper`]: what `SlotAlgebra::refresh` runs.
+    boot: Option<Arc<crate::bootstrap::Bootstrapper>>,
 }
 
 impl Evaluator {
@@ -49,7 +51,18 @@ impl Evaluator {
             encoder: Arc::new(Encoder::new(params)),
             keys,
             slots,
+            boot: None,
         })
+    }
+
+    pub(crate) fn set_bootstrapper(mut self, boot: Arc<crate::bootstrap::Bootstrapper>) -> Self {
+        self.boot = Some(boot);
+        self
+    }
+
+    /// The bootstrapper set by [`Evaluator::with_bootstrapper`], if any.
+    pub fn bootstrapper(&self) -> Option<&Arc<crate::bootstrap::Bootstrapper>> {
+        self.boot.as_ref()
     }
 
     /// The parameters.

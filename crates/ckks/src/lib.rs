@@ -10,6 +10,7 @@
 //! - [`decrypt`] for the key owner and [`decrypt_for_release`] (noise flooding) for results
 //!   that leave the owner.
 
+pub mod bootstrap;
 mod complex;
 mod encoding;
 mod error;
@@ -18,6 +19,7 @@ mod params;
 mod release;
 mod slots;
 
+pub use bootstrap::{BootstrapConfig, BootstrapPlan, Bootstrapper};
 pub use complex::C64;
 pub use encoding::Encoder;
 pub use error::Error;

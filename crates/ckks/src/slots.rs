@@ -225,7 +225,19 @@ impl SlotAlgebra for Evaluator {
         }
     }
 
-    fn refresh(&self, _: &Ciphertext) -> Result<Ciphertext, Error> {
-        Err(Error::NoBootstrapping)
+    fn refresh_level(&self) -> Option<usize> {
+        self.bootstrapper().map(|b| b.plan().output_level())
+    }
+
+    fn refresh_input_level(&self) -> usize {
+        self.bootstrapper().map_or(0, |b| b.plan().input_level())
+    }
+
+    /// Bootstraps with the evaluator's [`Bootstrapper`](crate::bootstrap::Bootstrapper).
+    fn refresh(&self, a: &Ciphertext) -> Result<Ciphertext, Error> {
+        match self.bootstrapper() {
+            Some(b) => b.bootstrap(self, a),
+            None => Err(Error::NoBootstrapping),
+        }
     }
 }
