@@ -135,6 +135,26 @@ pub mod presets {
         blindfold_rlwe::presets::n13()
     }
 
+    /// Bootstrapping at N = 2^16, 128-bit secure (dense ternary secret; log2 QP ≈ 1717 of
+    /// 1747): 30 primes `q_0 … q_29` and 7 special primes of 46 bits, 5 digits.
+    ///
+    /// - `q_0` = 47 bits: `q_0/Δ' = 2^7` over the `2^40` coefficients ModRaise reads.
+    /// - `q_1 … q_12` = 40 bits (ladder `Δ = 2^40`): SlotToCoeff spends `q_3 … q_1`, so a
+    ///   refreshed ciphertext (level 12) leaves 9 levels of computation before the next
+    ///   refresh (which takes it at level 3).
+    /// - `q_13 … q_26`: EvalMod's 14 levels (`K = 543`, 7 squarings, degree ≤ 63), its scale
+    ///   ladder 2^56 where the interpolant's input and `T_2` sit (their noise is amplified
+    ///   most), 2^53 for the other powers, then one bit less per squaring down to 2^44 and
+    ///   2^40 at the output. Prime sizes follow from the ladder (`b_l = 2·d_l − d_{l−1}`).
+    /// - `q_27 … q_29`: CoeffToSlot (50, 47, 50 bits, which puts the ladder at 2^56 below).
+    pub fn n16_bootstrap() -> ParametersLiteral {
+        let mut log_q = vec![47];
+        log_q.extend([40; 12]);
+        log_q.extend([48, 46, 47, 48, 49, 50, 51, 52, 55, 53, 53, 55, 58, 56]);
+        log_q.extend([50, 47, 50]);
+        lit(16, log_q, vec![46; 7], 5)
+    }
+
     /// **Insecure** N = 2^11, Q = 60 + 8×40, P = 3×50, dnum 3: fast tests only.
     pub fn insecure_test() -> ParametersLiteral {
         lit(11, [vec![60], vec![40; 8]].concat(), vec![50; 3], 3)
