@@ -13,7 +13,7 @@ use blindfold_train::reference::mlr::{MlrConfig, NagVariant, Preconditioner, sco
 use blindfold_train::reference::{Activation, Polynomial, accuracy};
 use blindfold_train::transfer::{
     RotationStyle, ServerData, SetupError, TrainState, TransferConfig, TransferError, TransferPlan,
-    TransferShape, owner_prepare, train_clear, train_step,
+    TransferShape, owner_prepare, train_clear, train_clear_refreshing, train_step,
 };
 use rand_chacha::ChaCha8Rng;
 use rand_chacha::rand_core::{RngCore, SeedableRng};
@@ -130,6 +130,53 @@ fn mirror_matches_the_float_reference() {
         ..TransferConfig::chiang_paper()
     };
     check_against_reference(config, &x, &labels, 5, 256, 3);
+}
+
+/// A mirror that refreshes (as a bootstrapped run does) trains as many iterations as asked
+/// and takes exactly the steps of a mirror with levels for all of them; a refresh happens
+/// only when the next iteration would leave the weights below the refresh's input level.
+#[test]
+fn refreshing_mirror_runs_past_one_chain() {
+    let (x, labels) = synthetic(3, 37, 20, 3);
+    let plan = TransferPlan::new(
+        TransferShape {
+            samples: 37,
+            features: 32,
+            classes: 3,
+        },
+        TransferConfig::chiang_paper(),
+        1024,
+    )
+    .unwrap();
+    let iterations = 12;
+    let (level, input_level) = (12, 3);
+    assert!(plan.levels_needed(iterations) > level);
+    let want = train_clear(&plan, &x, &labels, iterations).unwrap();
+    let (got, refreshes) =
+        train_clear_refreshing(&plan, &x, &labels, iterations, level, input_level).unwrap();
+    assert_eq!(got, want);
+    // Weights start at `level`; iteration t needs depth(t) and must leave ≥ input_level.
+    let mut l = level;
+    let mut expected = 0;
+    for t in 0..iterations {
+        let d = plan.iteration_depth(t);
+        if t > 0 && l < d + input_level {
+            l = level;
+            expected += 1;
+        }
+        l -= d;
+    }
+    // W and V: every ciphertext of both.
+    assert_eq!(refreshes, expected * 2 * plan.layout().b_count());
+    assert!(expected >= 2, "{expected} refreshes");
+    // A refresh level too low for one iteration and the input level: a typed error.
+    assert!(matches!(
+        train_clear_refreshing(&plan, &x, &labels, iterations, 9, 3),
+        Err(TransferError::OutOfLevels {
+            needed: 10,
+            available: 9
+        })
+    ));
 }
 
 #[test]

@@ -11,7 +11,7 @@
 //! ```
 //! `--task fcnet` (or `nandakumar`) trains Nandakumar et al.'s fully connected network
 //! instead: `--iterations` counts SGD steps, and keygen/mirror take the network options
-//! `[--layers 196,128,32,10] [--batch 60] [--sigmoid-r R] [--output sigmoid|linear] [--lr LR]
+//! `[--layers 196,128,32,10] [--batch 60] [--degree 3] [--sigmoid-r R] [--output sigmoid|linear] [--lr LR]
 //! [--init S] [--seed N]`
 //! (mirror also `--epochs E`: the same math over all 60,000 images).
 //! Every command accepts `--threads N` and ends with one `result:` line of `key=value` pairs
@@ -40,7 +40,7 @@ const USAGE: &str = "usage: blindfold <keygen|encrypt|train|decrypt|evaluate|mir
            [--private yes: no flooding, for the owner's own use only]
   evaluate --weights FILE [--data DIR]
   mirror   [--task regnet] [--samples 128] [--iterations 2] [--data DIR]
-  --task fcnet: keygen and mirror take [--layers 196,128,32,10] [--batch 60] [--sigmoid-r R]
+  --task fcnet: keygen and mirror take [--layers 196,128,32,10] [--batch 60] [--degree 3] [--sigmoid-r R]
            [--output sigmoid|linear] [--lr LR] [--init S] [--seed N]; mirror also [--epochs E]
   every command: [--threads N]; data defaults to $BLINDFOLD_DATA";
 
@@ -126,6 +126,7 @@ impl Args {
         Ok(FcSpec {
             layers,
             batch: self.number("batch", d.batch)?,
+            degree: self.number("degree", d.degree)?,
             sigmoid_r: self.number("sigmoid-r", d.sigmoid_r)?,
             linear_output: match self.take("output").as_deref() {
                 None => d.linear_output,

@@ -42,7 +42,8 @@ pub struct FcSpec {
     pub layers: Vec<usize>,
     /// Rows per mini-batch.
     pub batch: usize,
-    /// The sigmoid is replaced by its degree-3 least-squares fit on `[−r, r]`.
+    /// The sigmoid is replaced by its least-squares fit of this odd degree on `[−r, r]`.
+    pub degree: usize,
     pub sigmoid_r: f64,
     /// The output layer is linear (a least-squares fit of the one-hot targets) instead of
     /// the cubic sigmoid: no cubic outside its interval there, one level less per step.
@@ -61,6 +62,7 @@ impl Default for FcSpec {
         Self {
             layers: vec![196, 128, 32, 10],
             batch: 60,
+            degree: 3,
             sigmoid_r: 8.0,
             linear_output: false,
             learning_rate: 2.0,
@@ -73,6 +75,17 @@ impl Default for FcSpec {
 impl FcSpec {
     pub fn config(&self) -> Result<FcConfig, RoleError> {
         let mut c = FcConfig::cubic(self.sigmoid_r, self.learning_rate)?;
+        if self.degree != 3 {
+            let p = crate::reference::Polynomial::fit_least_squares(
+                crate::reference::sigmoid,
+                self.degree,
+                -self.sigmoid_r,
+                self.sigmoid_r,
+            )
+            .map_err(|e| RoleError::Usage(format!("sigmoid fit: {e}")))?;
+            c.hidden = p.clone();
+            c.output = p;
+        }
         if self.linear_output {
             c.output = crate::reference::Polynomial::new(vec![0.0, 1.0])
                 .map_err(|e| RoleError::Usage(e.to_string()))?;
@@ -87,6 +100,9 @@ impl FcSpec {
         }
         if self.layers[0] != INPUTS || self.layers[self.layers.len() - 1] != CLASSES {
             return usage("layers: 196 inputs (14×14 pixels) first and 10 classes last");
+        }
+        if !(1..=15).contains(&self.degree) {
+            return usage("degree: 1..=15");
         }
         if self.batch == 0 {
             return usage("batch: at least one row");
@@ -118,6 +134,7 @@ impl FcSpec {
         c.set("task", TASK)
             .set("layers", layers.join(","))
             .set("batch", self.batch)
+            .set("degree", self.degree)
             .set("sigmoid_r", self.sigmoid_r)
             .set("linear_output", self.linear_output)
             .set("learning_rate", self.learning_rate)
@@ -146,6 +163,7 @@ impl FcSpec {
         let spec = Self {
             layers,
             batch: c.parse("batch")?,
+            degree: c.parse("degree")?,
             sigmoid_r: c.parse("sigmoid_r")?,
             linear_output: c.parse("linear_output")?,
             learning_rate: c.parse("learning_rate")?,

@@ -33,7 +33,7 @@ use core::fmt;
 
 pub use owner::{OwnerData, decode_weights, owner_prepare};
 pub use plan::{TransferConfig, TransferPlan, TransferShape};
-pub use server::{ServerData, TrainState, train_clear, train_step};
+pub use server::{ServerData, TrainState, train_clear, train_clear_refreshing, train_step};
 
 pub use blindfold_pack::volley::RotationStyle;
 

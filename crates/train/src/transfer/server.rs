@@ -107,6 +107,7 @@ pub fn train_step<A: SlotAlgebra<Scalar = f64>>(
         });
     }
     let needed = plan.iteration_depth(t);
+    let (w, v) = refresh_if_low(alg, needed, w, v)?;
     let available = match &v {
         Some(v) => v.iter().map(|c| alg.level(c)).min().unwrap_or(0),
         None => data.y.iter().map(|c| alg.level(c)).min().unwrap_or(0),
@@ -168,6 +169,38 @@ pub fn train_step<A: SlotAlgebra<Scalar = f64>>(
     })
 }
 
+/// On a backend that refreshes (bootstraps), refreshes `W` and `V` before an iteration of
+/// `needed` levels that would leave them below the lowest level a refresh accepts: the
+/// level invariant then holds after every iteration, whatever comes next (at the price of
+/// at most one refresh more than a run that knew its last iteration).
+#[allow(clippy::type_complexity)]
+fn refresh_if_low<A: SlotAlgebra>(
+    alg: &A,
+    needed: usize,
+    w: Option<Vec<A::Ct>>,
+    v: Option<Vec<A::Ct>>,
+) -> Result<(Option<Vec<A::Ct>>, Option<Vec<A::Ct>>), TransferError<A::Error>> {
+    let (Some(top), Some(wv), Some(vv)) = (alg.refresh_level(), &w, &v) else {
+        return Ok((w, v));
+    };
+    let level = wv.iter().chain(vv).map(|c| alg.level(c)).min().unwrap_or(0);
+    let floor = needed + alg.refresh_input_level();
+    if level >= floor {
+        return Ok((w, v));
+    }
+    if top < floor {
+        // Refreshed weights could not take the iteration and be refreshed again.
+        return Err(TransferError::OutOfLevels {
+            needed: floor,
+            available: top,
+        });
+    }
+    let refresh = |cts: &[A::Ct]| -> Result<Vec<A::Ct>, TransferError<A::Error>> {
+        cts.iter().map(|c| be(alg.refresh(c))).collect()
+    };
+    Ok((Some(refresh(wv)?), Some(refresh(vv)?)))
+}
+
 /// The whole protocol on [`Clear::real`] (the plaintext mirror): the owner's preparation,
 /// `iterations` server steps with exactly the levels the plan asks for, and the model after
 /// each iteration.
@@ -179,6 +212,41 @@ pub fn train_clear(
 ) -> Result<Vec<Matrix>, TransferError<blindfold_rlwe::ClearError>> {
     let levels = plan.levels_needed(iterations);
     let alg = Clear::real(plan.layout().slots(), levels);
+    run_clear(plan, &alg, levels, x, labels, iterations)
+}
+
+/// The mirror of a bootstrapped run: data and weights start at `level`, where a refresh
+/// also lands, and a refresh accepts operands from `input_level` up (the encrypted
+/// backend's [`SlotAlgebra::refresh_level`] and [`SlotAlgebra::refresh_input_level`]).
+/// Returns the model after each iteration and the refreshes done.
+pub fn train_clear_refreshing(
+    plan: &TransferPlan,
+    x: &Matrix,
+    labels: &[u8],
+    iterations: usize,
+    level: usize,
+    input_level: usize,
+) -> Result<(Vec<Matrix>, usize), TransferError<blindfold_rlwe::ClearError>> {
+    let alg = blindfold_pack::Counting::new(
+        Clear::real(plan.layout().slots(), level)
+            .with_refresh(level)
+            .with_refresh_input_level(input_level),
+    );
+    let models = run_clear(plan, &alg, level, x, labels, iterations)?;
+    Ok((models, alg.counts().refreshes))
+}
+
+fn run_clear<A>(
+    plan: &TransferPlan,
+    alg: &A,
+    level: usize,
+    x: &Matrix,
+    labels: &[u8],
+    iterations: usize,
+) -> Result<Vec<Matrix>, TransferError<blindfold_rlwe::ClearError>>
+where
+    A: SlotAlgebra<Scalar = f64, Error = blindfold_rlwe::ClearError> + ClearValues,
+{
     let OwnerData {
         x: xs,
         y,
@@ -186,11 +254,11 @@ pub fn train_clear(
         initial_weights,
     } = owner_prepare(plan, x, labels)?;
     let enc = |vs: Vec<Vec<f64>>| -> Result<Vec<_>, _> {
-        vs.iter().map(|v| alg.encrypt(v, levels)).collect()
+        vs.iter().map(|v| alg.encrypt_values(v, level)).collect()
     };
     let data = ServerData::new(
         plan,
-        &alg,
+        alg,
         &enc(xs).map_err(TransferError::Backend)?,
         enc(y).map_err(TransferError::Backend)?,
         enc(b_inverse).map_err(TransferError::Backend)?,
@@ -201,15 +269,39 @@ pub fn train_clear(
     };
     let mut models = Vec::with_capacity(iterations);
     for _ in 0..iterations {
-        state = train_step(plan, &alg, &data, state)?;
+        state = train_step(plan, alg, &data, state)?;
         let w = state.weights().ok_or(TransferError::State {
             reason: "no weights after a step",
         })?;
-        let values: Vec<Vec<f64>> = w.iter().map(|c| c.values.clone()).collect();
+        let values: Vec<Vec<f64>> = w.iter().map(|c| alg.values(c)).collect();
         models.push(
             decode_weights(plan, &values)
                 .map_err(TransferError::<blindfold_rlwe::ClearError>::from)?,
         );
     }
     Ok(models)
+}
+
+/// A plaintext backend whose ciphertexts can be made from and read as slot values.
+trait ClearValues: SlotAlgebra {
+    fn encrypt_values(&self, v: &[f64], level: usize) -> Result<Self::Ct, Self::Error>;
+    fn values(&self, c: &Self::Ct) -> Vec<f64>;
+}
+
+impl ClearValues for Clear<f64> {
+    fn encrypt_values(&self, v: &[f64], level: usize) -> Result<Self::Ct, Self::Error> {
+        self.encrypt(v, level)
+    }
+    fn values(&self, c: &Self::Ct) -> Vec<f64> {
+        c.values.clone()
+    }
+}
+
+impl ClearValues for blindfold_pack::Counting<Clear<f64>> {
+    fn encrypt_values(&self, v: &[f64], level: usize) -> Result<Self::Ct, Self::Error> {
+        self.inner().encrypt(v, level)
+    }
+    fn values(&self, c: &Self::Ct) -> Vec<f64> {
+        c.values.clone()
+    }
 }
