@@ -27,7 +27,7 @@ cargo xtask e2e [--paper chiang|nandakumar] [--task regnet|mnist|fcnet] [--itera
     (preset n16-auto: Δ = 2^55 and exactly the levels the run needs).
     --paper chiang   the transfer-learning paper's setting (128 rows, 2 iterations, RegNet)
     --paper nandakumar  the FC network (batch 60, 1 encrypted step) and its mirror trained
-                     on all 60,000 images for 30 epochs (--epochs)
+                     on all 60,000 images for 40 epochs (--epochs)
     --task           regnet (Chiang's features), mnist (downsampled pixels, 10k test set)
                      or fcnet (the FC network alone)
     --iterations N   training iterations (SGD steps for fcnet)
@@ -98,7 +98,7 @@ impl Options {
             o.iterations = 1;
             o.samples = 60;
             if paper.is_some() {
-                o.epochs = 30;
+                o.epochs = 40;
             }
         }
         if let Some(e) = epochs {
@@ -763,7 +763,7 @@ mod tests {
                 fc.epochs,
                 fc.both
             ),
-            (FCNET, 60, 1, 30, false)
+            (FCNET, 60, 1, 40, false)
         );
         let fc = Options::parse(strings(&["--task", "fcnet", "--epochs", "2"])).unwrap();
         assert_eq!((fc.samples, fc.iterations, fc.epochs), (60, 1, 2));

@@ -9,7 +9,7 @@ use blindfold_pack::{Counting, Plan};
 use blindfold_rlwe::{Clear, ClearError, SlotAlgebra};
 use blindfold_train::fcnet::{
     Arithmetic, Batch, FcConfig, FcError, FcPlan, FcShape, FixedPoint, Model, PlainNet,
-    decode_model, owner_batch, owner_model, train_clear, train_step,
+    decode_model, owner_batch, owner_model, train_clear, train_clear_refreshing, train_step,
 };
 use blindfold_train::reference::mlp::{Loss, MlpConfig, Precision};
 use blindfold_train::reference::{Activation, Polynomial};
@@ -76,6 +76,47 @@ fn mirror_steps_equal_the_plain_math() {
         }
     }
     assert!(layouts >= 6, "{layouts} layouts");
+}
+
+/// A mirror that refreshes (as a bootstrapped run does) takes as many steps as asked, the
+/// same steps as a mirror with levels for all of them, refreshing the model only before a
+/// step that would leave it below the refresh's input level.
+#[test]
+fn refreshing_mirror_runs_past_one_chain() {
+    let steps = 5;
+    let (model, data) = problem(&DIMS, ROWS, steps, 4);
+    let plan = FcPlan::new(shape(), config(Loss::Mse, false), 256).unwrap();
+    let depth = plan.levels_needed(1).unwrap();
+    let input_level = 3;
+    let level = depth + input_level;
+    assert!(plan.levels_needed(steps).unwrap() > level);
+    let batches = || data.iter().map(|(x, l)| (x, l.as_slice()));
+    let mut want = Vec::new();
+    train_clear::<f64>(
+        &plan,
+        &model,
+        plan.levels_needed(steps).unwrap(),
+        batches(),
+        |_, m| want.push(m.clone()),
+    )
+    .unwrap();
+    let mut got = Vec::new();
+    let (_, refreshes) =
+        train_clear_refreshing::<f64>(&plan, &model, level, input_level, batches(), |_, m| {
+            got.push(m.clone())
+        })
+        .unwrap();
+    assert_eq!(got, want);
+    // From `level`, each step leaves exactly the input level: a refresh before every step
+    // but the first, of every model ciphertext.
+    assert_eq!(refreshes, (steps - 1) * plan.layout().model_count());
+    // One level short: typed, before any work.
+    let short =
+        train_clear_refreshing::<f64>(&plan, &model, level - 1, input_level, batches(), |_, _| {});
+    assert!(
+        matches!(short, Err(FcError::OutOfLevels { needed, available }) if needed == level && available == level - 1),
+        "{short:?}"
+    );
 }
 
 /// The batched plain-f64 network (what the example trains on all of MNIST) takes the

@@ -46,7 +46,7 @@ pub use layout::{FcLayout, Field};
 pub use owner::{BatchSlots, ModelSlots, decode_model, owner_batch, owner_model};
 pub use plain::PlainNet;
 pub use plan::{FcPlan, FixedPlan, StepCost};
-pub use server::{Batch, Model, train_clear, train_step};
+pub use server::{Batch, Model, train_clear, train_clear_refreshing, train_step};
 
 use crate::reference::Polynomial;
 use crate::reference::mlp::Loss;

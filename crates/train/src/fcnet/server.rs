@@ -189,6 +189,54 @@ impl<C> Batch<C> {
     }
 }
 
+/// On a backend that refreshes (bootstraps), refreshes the model before a step that would
+/// leave it below the lowest level a refresh accepts: the invariant then holds after every
+/// step (at most one refresh more than a run that knew its last step needs). A refresh
+/// level too low for one step plus that input level is a typed [`FcError::OutOfLevels`].
+fn refresh_if_low<A: SlotAlgebra>(
+    plan: &FcPlan,
+    alg: &A,
+    model: Model<A::Ct>,
+) -> Result<Model<A::Ct>, FcError<A::Error>>
+where
+    A::Scalar: FcScalar,
+{
+    let Some(top) = alg.refresh_level() else {
+        return Ok(model);
+    };
+    let needed = plan
+        .levels_needed(1)
+        .ok_or_else(|| state("the dry run of the step failed"))?;
+    let floor = needed + alg.refresh_input_level();
+    let level = model
+        .weights
+        .iter()
+        .chain(&model.biases)
+        .flatten()
+        .map(|c| alg.level(c))
+        .min()
+        .unwrap_or(0);
+    if level >= floor {
+        return Ok(model);
+    }
+    if top < floor {
+        return Err(FcError::OutOfLevels {
+            needed: floor,
+            available: top,
+        });
+    }
+    let refresh = |v: &[Vec<A::Ct>]| -> Result<Vec<Vec<A::Ct>>, FcError<A::Error>> {
+        v.iter()
+            .map(|l| l.iter().map(|c| be(alg.refresh(c))).collect())
+            .collect()
+    };
+    Ok(Model {
+        weights: refresh(&model.weights)?,
+        biases: refresh(&model.biases)?,
+        ..model
+    })
+}
+
 /// One SGD step on `batch`. The levels it needs are checked on a dry run before any
 /// ciphertext is touched.
 pub fn train_step<A: SlotAlgebra>(
@@ -201,6 +249,7 @@ where
     A::Scalar: FcScalar,
 {
     check_backend::<A>(plan, alg)?;
+    let model = refresh_if_low(plan, alg, model)?;
     let levels = |v: &[A::Ct]| v.iter().map(|c| alg.level(c)).collect::<Vec<_>>();
     let available = model
         .weights
@@ -506,10 +555,44 @@ pub fn train_clear<'a, S: FcScalar>(
     model: &Mlp,
     levels: usize,
     batches: impl IntoIterator<Item = (&'a Matrix, &'a [u8])>,
-    mut on_step: impl FnMut(usize, &Mlp),
+    on_step: impl FnMut(usize, &Mlp),
 ) -> Result<Mlp, FcError<ClearError>> {
     let t = plan.config().fixed().map_or(0, |f| f.plaintext_modulus);
     let alg = S::mirror(plan.layout().slots(), levels, t);
+    Ok(run_clear(plan, &alg, model, levels, false, batches, on_step)?.0)
+}
+
+/// The mirror of a bootstrapped run: the model and every batch encrypted at `level`, where
+/// a refresh also lands, a refresh accepting operands from `input_level` up (the encrypted
+/// backend's [`SlotAlgebra::refresh_level`] and [`SlotAlgebra::refresh_input_level`]), the
+/// refreshes where [`train_step`] puts them. Returns the last model and the ciphertext
+/// refreshes done.
+pub fn train_clear_refreshing<'a, S: FcScalar>(
+    plan: &FcPlan,
+    model: &Mlp,
+    level: usize,
+    input_level: usize,
+    batches: impl IntoIterator<Item = (&'a Matrix, &'a [u8])>,
+    on_step: impl FnMut(usize, &Mlp),
+) -> Result<(Mlp, usize), FcError<ClearError>> {
+    let t = plan.config().fixed().map_or(0, |f| f.plaintext_modulus);
+    let alg = S::mirror(plan.layout().slots(), level, t)
+        .with_refresh(level)
+        .with_refresh_input_level(input_level);
+    run_clear(plan, &alg, model, level, true, batches, on_step)
+}
+
+#[allow(clippy::too_many_arguments)]
+fn run_clear<'a, S: FcScalar>(
+    plan: &FcPlan,
+    alg: &blindfold_rlwe::Clear<S>,
+    model: &Mlp,
+    levels: usize,
+    refreshing: bool,
+    batches: impl IntoIterator<Item = (&'a Matrix, &'a [u8])>,
+    mut on_step: impl FnMut(usize, &Mlp),
+) -> Result<(Mlp, usize), FcError<ClearError>> {
+    let mut refreshes = 0;
     let slots = owner_model::<S>(plan, model)?;
     let enc = |v: &[Vec<S>], level: usize| -> Result<Vec<ClearCt<S>>, FcError<ClearError>> {
         v.iter().map(|s| be(alg.encrypt(s, level))).collect()
@@ -535,13 +618,22 @@ pub fn train_clear<'a, S: FcScalar>(
             .map(|c| c.level)
             .min()
             .unwrap_or(levels);
+        let data_level = if refreshing { levels } else { data_level };
         let b = owner_batch::<S>(plan, x, labels)?;
         let batch = Batch::new(plan, enc(&b.x, data_level)?, enc(&b.y, data_level)?)?;
+        if refreshing {
+            let before = state.weights.iter().chain(&state.biases).flatten().count();
+            let old = state.weights[0][0].level;
+            state = refresh_if_low(plan, alg, state)?;
+            if state.weights[0][0].level != old {
+                refreshes += before;
+            }
+        }
         // The checks of `train_step` cost as much as a mirror step; errors surface anyway.
-        state = step_impl(plan, &alg, &batch, state, true)?;
+        state = step_impl(plan, alg, &batch, state, true)?;
         let decrypted = be(state.decrypted(|c| Ok::<_, ClearError>(c.values.clone())))?;
         current = decode_model(plan, &decrypted)?;
         on_step(i, &current);
     }
-    Ok(current)
+    Ok((current, refreshes))
 }
