@@ -81,13 +81,15 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
         verdict.step_bits
     );
 
-    // 128-bit secure N = 2^16: 60-bit primes for the step's depth, dnum 3.
-    let q = depth + 1;
+    // 128-bit secure N = 2^16: 60-bit primes for the step's depth and two more of noise
+    // room (a level-0 ciphertext must hold t·√N times the products' correction factors).
+    let levels = depth + 2;
+    let q = levels + 1;
     let digit = q.div_ceil(3);
     let params = BgvParameters::new(BgvParametersLiteral {
         rlwe: ParametersLiteral {
             log_n: 16,
-            log_q: [vec![61], vec![60; depth]].concat(),
+            log_q: [vec![61], vec![60; levels]].concat(),
             log_p: vec![61; digit],
             dnum: 3,
             secret: SecretDistribution::Ternary,
