@@ -126,6 +126,35 @@ impl Encoder {
         self.encode_complex(&c, slots, level, scale)
     }
 
+    /// [`Self::encode_complex`] over `Q_level ∪ P` (the plaintexts of double-hoisted linear
+    /// transforms, multiplied with key-switching sums before their division by `P`).
+    pub(crate) fn encode_complex_qp(
+        &self,
+        values: &[C64],
+        slots: usize,
+        level: usize,
+        scale: f64,
+    ) -> Result<Poly<blindfold_rns::Ntt>, Error> {
+        self.check_slots(slots)?;
+        self.check_level(level)?;
+        if values.len() > slots || !(scale.is_finite() && scale >= 1.0) {
+            return Err(Error::InvalidScale { scale });
+        }
+        let coeffs = self.slots_to_coeffs(values, slots);
+        let rounded: Vec<f64> = coeffs.iter().map(|&c| (c * scale).round()).collect();
+        let ring: &Arc<RingContext> = self.params.rlwe().ring();
+        let n = ring.n();
+        let idx = ring.limb_indices(level + 1, ring.num_p());
+        let mut words = vec![0u64; n * idx.len()];
+        words.par_chunks_mut(n).zip(&idx).for_each(|(limb, &i)| {
+            let m = &ring.moduli()[i];
+            for (x, &c) in limb.iter_mut().zip(&rounded) {
+                *x = f64_to_mod(c, m);
+            }
+        });
+        Ok(Poly::<Coeff>::from_words(ring, level + 1, ring.num_p(), words)?.into_ntt())
+    }
+
     fn check_level(&self, level: usize) -> Result<(), Error> {
         let max = self.params.max_level();
         if level > max {

@@ -134,6 +134,16 @@ impl KeySwitchKey {
     pub fn digits(&self) -> usize {
         self.b.len()
     }
+
+    /// The `b_d` of every digit (public key material, over `Q ∪ P`).
+    pub fn b(&self) -> &[Poly<Ntt>] {
+        &self.b
+    }
+
+    /// The `a_d` of every digit (public key material, over `Q ∪ P`).
+    pub fn a(&self) -> &[Poly<Ntt>] {
+        &self.a
+    }
 }
 
 /// Key switching key from `s²` to `s`.

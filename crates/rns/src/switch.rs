@@ -220,6 +220,91 @@ impl Poly<Ntt> {
         digit_size: usize,
         keys: &[SwitchKey<'_>],
     ) -> Result<Vec<SwitchedPair>, Error> {
+        let (mut q_parts, mut p_parts) = self.accumulate(digit_size, keys)?;
+        mod_down_montgomery(self.ctx(), self.q_limbs(), &mut q_parts, &mut p_parts);
+        p_parts.into_iter().for_each(give_buffer);
+        let mut it = q_parts
+            .into_iter()
+            .map(|data| self.with_data(self.q_limbs(), 0, data));
+        let mut res = Vec::with_capacity(keys.len());
+        while let (Some(d0), Some(d1)) = (it.next(), it.next()) {
+            res.push((d0, d1));
+        }
+        Ok(res)
+    }
+
+    /// [`switch_keys`](Self::switch_keys) stopped before the division by `P` ("double
+    /// hoisting", Bossuat et al. 2021): per key, `(Σ_d D_d·b_d, Σ_d D_d·a_d)` over `Q_l ∪ P`
+    /// with every word multiplied by `2^-64` (the accumulation's Montgomery factor, which
+    /// [`mod_down_montgomery`](Self::mod_down_montgomery) removes). Sums of such pairs, and
+    /// their products by plaintexts over `Q_l ∪ P`, then need a single mod-down.
+    pub fn switch_keys_extended(
+        &self,
+        digit_size: usize,
+        keys: &[SwitchKey<'_>],
+    ) -> Result<Vec<SwitchedPair>, Error> {
+        let (q_parts, p_parts) = self.accumulate(digit_size, keys)?;
+        let (ql, np) = (self.q_limbs(), self.ctx().num_p());
+        let mut it = q_parts.into_iter().zip(p_parts).map(|(mut q, p)| {
+            q.extend_from_slice(&p);
+            give_buffer(p);
+            self.with_data(ql, np, q)
+        });
+        let mut res = Vec::with_capacity(keys.len());
+        while let (Some(d0), Some(d1)) = (it.next(), it.next()) {
+            res.push((d0, d1));
+        }
+        Ok(res)
+    }
+
+    /// `x / P` over `Q_l` (rounded as [`mod_down`](Poly::mod_down)) for polynomials over
+    /// `Q_l ∪ P` whose words hold `x·2^-64`, as [`switch_keys_extended`](Self::switch_keys_extended)
+    /// returns them. All polynomials must share one limb set.
+    pub fn mod_down_montgomery(polys: Vec<Poly<Ntt>>) -> Result<Vec<Poly<Ntt>>, Error> {
+        let Some(first) = polys.first() else {
+            return Ok(Vec::new());
+        };
+        let ctx = Arc::clone(first.ctx());
+        let (ql, np, n) = (first.q_limbs(), first.p_limbs(), ctx.n());
+        if np == 0 || np != ctx.num_p() {
+            return Err(Error::InvalidLimbs {
+                what: "mod-down",
+                q_limbs: ql,
+                p_limbs: np,
+            });
+        }
+        let template = first.with_data(ql, 0, Vec::new());
+        let mut q_parts = Vec::with_capacity(polys.len());
+        let mut p_parts = Vec::with_capacity(polys.len());
+        for p in polys {
+            if !(Arc::ptr_eq(p.ctx(), &ctx) || **p.ctx() == *ctx) {
+                return Err(Error::ContextMismatch);
+            }
+            if p.q_limbs() != ql || p.p_limbs() != np {
+                return Err(Error::BasisMismatch {
+                    left: (ql, np),
+                    right: (p.q_limbs(), p.p_limbs()),
+                });
+            }
+            let mut q = p.into_words();
+            p_parts.push(q.split_off(ql * n));
+            q_parts.push(q);
+        }
+        mod_down_montgomery(&ctx, ql, &mut q_parts, &mut p_parts);
+        Ok(q_parts
+            .into_iter()
+            .map(|data| template.with_data(ql, 0, data))
+            .collect())
+    }
+
+    /// Mod-up and accumulation of [`switch_keys`](Self::switch_keys): per key, the `Q_l` and
+    /// the `P` parts of both sums (Montgomery domain).
+    #[allow(clippy::type_complexity)]
+    fn accumulate(
+        &self,
+        digit_size: usize,
+        keys: &[SwitchKey<'_>],
+    ) -> Result<(Vec<Vec<u64>>, Vec<Vec<u64>>), Error> {
         let ctx = Arc::clone(self.ctx());
         let (ql, np, n, nq) = (self.q_limbs(), ctx.num_p(), ctx.n(), ctx.num_q());
         if self.p_limbs() != 0 || np == 0 || digit_size == 0 {
@@ -322,13 +407,6 @@ impl Poly<Ntt> {
         });
         drop(per_limb);
         give_buffer(y);
-        mod_down_montgomery(&ctx, ql, &mut q_parts, &mut p_parts);
-        p_parts.into_iter().for_each(give_buffer);
-        let mut it = q_parts.into_iter().map(|data| self.with_data(ql, 0, data));
-        let mut res = Vec::with_capacity(keys.len());
-        while let (Some(d0), Some(d1)) = (it.next(), it.next()) {
-            res.push((d0, d1));
-        }
-        Ok(res)
+        Ok((q_parts, p_parts))
     }
 }

@@ -96,6 +96,13 @@ fn check(ctx: &Arc<RingContext>, q_limbs: usize, digit_size: usize, seed: u64) {
     // One key alone gives the same words as within a hoisted batch.
     let single = c.switch_keys(digit_size, &switch[1..2]).unwrap();
     assert!(single[0] == got[1]);
+    // Stopped before the division by P, then divided: the same words.
+    let ext = c.switch_keys_extended(digit_size, &switch).unwrap();
+    for ((e0, e1), (d0, d1)) in ext.into_iter().zip(&got) {
+        assert_eq!((e0.q_limbs(), e0.p_limbs()), (q_limbs, np));
+        let down = Poly::mod_down_montgomery(vec![e0, e1]).unwrap();
+        assert!(down[0] == *d0 && down[1] == *d1);
+    }
 }
 
 #[test]
@@ -133,6 +140,13 @@ fn fused_switch_rejects_bad_input() {
     };
     assert!(x.switch_keys(1, &[ok]).is_ok());
     assert!(x.switch_keys(0, &[ok]).is_err());
+    assert!(x.switch_keys_extended(0, &[ok]).is_err());
+    // mod_down_montgomery needs P limbs and one limb set.
+    assert!(Poly::mod_down_montgomery(vec![x.clone()]).is_err());
+    let (e0, _) = x.switch_keys_extended(1, &[ok]).unwrap().remove(0);
+    let lower = uniform(&c, 2, 1, 9);
+    assert!(Poly::mod_down_montgomery(vec![e0, lower]).is_err());
+    assert!(Poly::mod_down_montgomery(Vec::new()).unwrap().is_empty());
     let bad = SwitchKey { b: short, ..ok };
     assert!(x.switch_keys(1, &[bad]).is_err());
     let bad = SwitchKey {

@@ -323,10 +323,10 @@ impl EvalMod {
         }
         let mut z = self.chebyshev(eval, ipoly, y)?;
         for _ in 0..self.double_angle {
-            z = eval.square(&z)?;
+            z = square(eval, &z)?;
         }
         if self.richardson {
-            let z2 = eval.square(&z)?;
+            let z2 = square(eval, &z)?;
             let z1 = eval.mul_const(&z, C64::real(self.final_mul))?;
             z = eval.sub(&z1, &z2)?;
         }
@@ -343,23 +343,26 @@ impl EvalMod {
         let top = self.steps.last().map_or(1, |s| s.0);
         let mut t: Vec<Option<Ciphertext>> = vec![None; top + 1];
         t[1] = Some(y.clone());
-        let get = |t: &[Option<Ciphertext>], i: usize| -> Result<Ciphertext, Error> {
-            t[i].clone().ok_or(Error::Internal("EvalMod power missing"))
-        };
+        let missing = || Error::Internal("EvalMod power missing");
         for &(i, a, b) in &self.steps {
-            let (ta, tb) = (get(&t, a)?, get(&t, b)?);
-            let p = if a == b {
-                eval.square(&ta)?
+            let ta = t[a].as_ref().ok_or_else(missing)?;
+            let tb = t[b].as_ref().ok_or_else(missing)?;
+            // T_{a+b} = 2·T_a·T_b − T_{a−b}, in place on the product.
+            let mut p = if a == b {
+                square(eval, ta)?
             } else {
-                mul(eval, &ta, &tb)?
+                mul(eval, ta, tb)?
             };
-            let p = eval.mul_int(&p, 2)?;
-            let v = if a == b {
-                eval.add_const(&p, C64::real(-1.0))?
+            for part in &mut p.parts {
+                part.scalar_mul_assign(2);
+            }
+            if a == b {
+                add_const_in_place(&mut p, -1.0);
             } else {
-                combine(eval, &p, &get(&t, a - b)?, true)?
-            };
-            t[i] = Some(v);
+                let c = t[a - b].as_ref().ok_or_else(missing)?;
+                accumulate(eval, &mut p, c, true)?;
+            }
+            t[i] = Some(p);
         }
         self.eval_node(eval, ipoly, &self.tree, &t)?
             .ok_or(Error::Internal("EvalMod of a constant"))
@@ -397,7 +400,10 @@ impl EvalMod {
                 };
                 let rest = self.eval_node(eval, ipoly, r, t)?;
                 Ok(match (prod, rest) {
-                    (Some(p), Some(r)) => Some(combine(eval, &p, &r, false)?),
+                    (Some(mut p), Some(r)) => {
+                        accumulate(eval, &mut p, &r, false)?;
+                        Some(p)
+                    }
                     (Some(p), None) => match **r {
                         Node::Const(c) if c != C64::default() => Some(eval.add_const(&p, c)?),
                         _ => Some(p),
@@ -480,24 +486,80 @@ fn matched<'a>(
     })
 }
 
-/// `a · b` after exact matching.
+/// `a · b` after exact matching, relinearized, rescaled in place onto the ladder.
 fn mul(eval: &Evaluator, a: &Ciphertext, b: &Ciphertext) -> Result<Ciphertext, Error> {
     let (a, b) = matched(eval, a, b)?;
-    eval.mul(&a, &b)
+    if a.level() == 0 {
+        return Err(Error::OutOfLevels {
+            op: "EvalMod product",
+        });
+    }
+    let mut r = eval.relinearize(&eval.tensor(&a, &b)?)?;
+    rescale(eval, &mut r)?;
+    Ok(r)
 }
 
-/// `a ± b` after exact matching.
-fn combine(
+/// `a²` (see [`mul`]).
+pub(crate) fn square(eval: &Evaluator, a: &Ciphertext) -> Result<Ciphertext, Error> {
+    mul(eval, a, a)
+}
+
+/// Rescales in place, snapping to the ladder scale it lands on.
+fn rescale(eval: &Evaluator, ct: &mut Ciphertext) -> Result<(), Error> {
+    let l = ct.level();
+    for p in &mut ct.parts {
+        p.rescale()?;
+    }
+    let params = eval.params();
+    let s = ct.meta.scale / params.q(l) as f64;
+    ct.meta.scale = if crate::eval::same_scale(s, params.scale(l - 1)) {
+        params.scale(l - 1)
+    } else {
+        s
+    };
+    Ok(())
+}
+
+/// `acc ± b` in place after exact matching (`acc` must not be above `b`'s level... either
+/// may be the higher one: the higher is brought down).
+fn accumulate(
     eval: &Evaluator,
-    a: &Ciphertext,
+    acc: &mut Ciphertext,
     b: &Ciphertext,
     sub: bool,
-) -> Result<Ciphertext, Error> {
-    let (a, b) = matched(eval, a, b)?;
-    if sub {
-        eval.sub(&a, &b)
+) -> Result<(), Error> {
+    if acc.level() > b.level() {
+        *acc = align(eval, acc, b.level(), b.meta.scale)?;
+    }
+    let b = if b.level() > acc.level() {
+        std::borrow::Cow::Owned(align(eval, b, acc.level(), acc.meta.scale)?)
     } else {
-        eval.add(&a, &b)
+        std::borrow::Cow::Borrowed(b)
+    };
+    if !crate::eval::same_scale(acc.meta.scale, b.meta.scale) || acc.parts.len() != b.parts.len() {
+        return Err(Error::ScaleMismatch {
+            left: acc.meta.scale,
+            right: b.meta.scale,
+        });
+    }
+    for (x, y) in acc.parts.iter_mut().zip(&b.parts) {
+        if sub {
+            x.sub_assign(y)?;
+        } else {
+            x.add_assign(y)?;
+        }
+    }
+    Ok(())
+}
+
+/// `ct + c` in every slot, in place (a constant polynomial is the same in every NTT slot).
+fn add_const_in_place(ct: &mut Ciphertext, c: f64) {
+    let v = (c * ct.meta.scale).round();
+    let p = &mut ct.parts[0];
+    for k in 0..p.q_limbs() {
+        let m = *p.modulus(k);
+        let r = f64_to_mod(v, &m);
+        p.limb_mut(k).iter_mut().for_each(|x| *x = m.add(*x, r));
     }
 }
 
@@ -514,8 +576,14 @@ pub(crate) fn times_i(ipoly: &Poly<Ntt>, ct: &Ciphertext) -> Result<Ciphertext, 
     Ok(out)
 }
 
-/// `Σ c_k·T_k + constant` with complex constants: real combinations `A` (real parts) and `B`
-/// (imaginary parts) with one rescale each, then `A + i·B`.
+/// Terms per lazy `u128` sum: products of words below `2^62` add up to `2^124` each.
+const LAZY_TERMS: usize = 15;
+
+/// `Σ c_k·T_k + constant` with complex constants at `level − 1` on the ladder, `level` the
+/// lowest level of the terms: each term is read on the first `level + 1` primes and
+/// multiplied by the integers `round(Re/Im c_k · Δ_{level−1}·q_level / scale_k)` (which
+/// absorb the terms' scales); real and imaginary sums are accumulated lazily in `u128`, joined
+/// as `A + i·B` (`i` the NTT form of `X^{N/2}`), and rescaled once.
 fn leaf(
     eval: &Evaluator,
     ipoly: &Poly<Ntt>,
@@ -527,69 +595,80 @@ fn leaf(
         .map(|(c, _)| c.level())
         .min()
         .ok_or(Error::Internal("empty leaf"))?;
-    let re: Vec<(&Ciphertext, f64)> = terms
-        .iter()
-        .filter(|(_, c)| c.re != 0.0)
-        .map(|&(ct, c)| (ct, c.re))
-        .collect();
-    let im: Vec<(&Ciphertext, f64)> = terms
-        .iter()
-        .filter(|(_, c)| c.im != 0.0)
-        .map(|&(ct, c)| (ct, c.im))
-        .collect();
-    let a = lincomb(eval, level, &re, constant.re)?;
-    if im.is_empty() && constant.im == 0.0 {
-        return Ok(a);
-    }
-    let b = times_i(ipoly, &lincomb(eval, level, &im, constant.im)?)?;
-    eval.add(&a, &b)
-}
-
-/// `Σ c_k·ct_k + constant` at `level − 1` on the ladder: each term (at `level` or above) is
-/// read on the first `level + 1` primes and multiplied by the integer
-/// `round(c_k·Δ_{level−1}·q_level / scale_k)`, the sum rescaled once.
-fn lincomb(
-    eval: &Evaluator,
-    level: usize,
-    terms: &[(&Ciphertext, f64)],
-    constant: f64,
-) -> Result<Ciphertext, Error> {
     if level == 0 {
         return Err(Error::OutOfLevels { op: "EvalMod leaf" });
     }
+    if terms.iter().any(|(c, _)| c.parts.len() != 2) {
+        return Err(Error::Internal("EvalMod leaf operand"));
+    }
     let params = eval.params();
     let ring = params.rlwe().ring();
+    let n = ring.n();
     let target = params.scale(level - 1) * params.q(level) as f64;
-    let zero = Poly::<Ntt>::zero(ring, level + 1, 0)?;
+    let ints: Vec<(f64, f64)> = terms
+        .iter()
+        .map(|(ct, c)| {
+            let f = target / ct.meta.scale;
+            ((c.re * f).round(), (c.im * f).round())
+        })
+        .collect();
+    let (k_re, k_im) = (
+        (constant.re * target).round(),
+        (constant.im * target).round(),
+    );
+    let mut parts = Vec::with_capacity(2);
+    for j in 0..2 {
+        let mut out = Poly::<Ntt>::zero(ring, level + 1, 0)?;
+        for k in 0..=level {
+            let m = *out.modulus(k);
+            let red: Vec<(u64, u64)> = ints
+                .iter()
+                .map(|&(a, b)| (f64_to_mod(a, &m), f64_to_mod(b, &m)))
+                .collect();
+            let (ca, cb) = if j == 0 {
+                (f64_to_mod(k_re, &m), f64_to_mod(k_im, &m))
+            } else {
+                (0, 0)
+            };
+            let srcs: Vec<&[u64]> = terms.iter().map(|(ct, _)| ct.parts[j].limb(k)).collect();
+            let ip = ipoly.limb(k);
+            let o = out.limb_mut(k);
+            for start in (0..n).step_by(1024) {
+                let end = (start + 1024).min(n);
+                let (mut sa, mut sb) = ([0u64; 1024], [0u64; 1024]);
+                for (chunk, rs) in srcs.chunks(LAZY_TERMS).zip(red.chunks(LAZY_TERMS)) {
+                    for x in start..end {
+                        let (mut a, mut b) = (0u128, 0u128);
+                        for (src, &(ra, rb)) in chunk.iter().zip(rs) {
+                            let v = src[x] as u128;
+                            a += v * ra as u128;
+                            b += v * rb as u128;
+                        }
+                        sa[x - start] = m.add(sa[x - start], m.reduce_u128(a));
+                        sb[x - start] = m.add(sb[x - start], m.reduce_u128(b));
+                    }
+                }
+                for x in start..end {
+                    let a = m.add(sa[x - start], ca);
+                    let b = m.add(sb[x - start], cb);
+                    o[x] = m.add(a, m.mul(b, ip[x]));
+                }
+            }
+        }
+        parts.push(out);
+    }
     let mut acc = Ciphertext::new(
-        vec![zero.clone(), zero],
+        parts,
         blindfold_rlwe::Meta {
             scale: target,
             correction: 1,
         },
     );
-    for &(ct, c) in terms {
-        if ct.level() < level || ct.parts.len() != 2 {
-            return Err(Error::Internal("EvalMod leaf operand"));
-        }
-        let v = (c * target / ct.meta.scale).round();
-        for (a, p) in acc.parts.iter_mut().zip(&ct.parts) {
-            for k in 0..=level {
-                let m = *p.modulus(k);
-                m.scalar_mul_add_slice(a.limb_mut(k), p.limb(k), f64_to_mod(v, &m));
-            }
-        }
+    for p in &mut acc.parts {
+        p.rescale()?;
     }
-    if constant != 0.0 {
-        let v = (constant * target).round();
-        let p = &mut acc.parts[0];
-        for k in 0..=level {
-            let m = *p.modulus(k);
-            let r = f64_to_mod(v, &m);
-            p.limb_mut(k).iter_mut().for_each(|x| *x = m.add(*x, r));
-        }
-    }
-    eval.rescale(&acc)
+    acc.meta.scale = params.scale(level - 1);
+    Ok(acc)
 }
 
 #[cfg(test)]

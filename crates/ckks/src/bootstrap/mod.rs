@@ -283,6 +283,11 @@ impl core::fmt::Debug for Bootstrapper {
     }
 }
 
+/// SlotToCoeff starts by multiplying its input by this exact integer (no level): the baby
+/// rotations' mod-down noise then sits `2^5` further below the message, while the diagonals
+/// lose only `2^5/3` of their scale (both errors are then about `2^-29` at N = 2^16).
+const STC_GAIN: i64 = 1 << 5;
+
 /// Plaintext scales for a chain of transform levels `(matrix, level)` taking scale `s_in` to
 /// `s_out`: all equal (`s·pt/(q·max_abs)` per level), so no level encodes its diagonals with
 /// less precision than the others.
@@ -312,7 +317,7 @@ impl Bootstrapper {
         let raise_scale = params.q(0) as f64 / 2f64.powi(cfg.log_message_ratio as i32);
         // SlotToCoeff: from the ladder scale of the input level to `raise_scale` at level 0.
         let input = plan.input_level();
-        let s_in = params.scale(input);
+        let s_in = params.scale(input) * STC_GAIN as f64;
         let mats = dft::slots_to_coeffs(n, cfg.slot_to_coeff_levels);
         let at: Vec<(&dft::DiagMatrix, usize)> = mats
             .iter()
@@ -322,7 +327,14 @@ impl Bootstrapper {
         let pts = pt_scales(&params, &at, s_in, raise_scale);
         let mut stc = Vec::with_capacity(mats.len());
         for (((m, level), shape), pt) in at.iter().zip(&plan.stc).zip(pts) {
-            stc.push(EncodedLevel::new(&encoder, m, shape.clone(), *level, pt)?);
+            stc.push(EncodedLevel::new(
+                &encoder,
+                m,
+                shape.clone(),
+                *level,
+                pt,
+                false,
+            )?);
         }
         // CoeffToSlot: from `raise_scale` to the ladder scale where EvalMod starts, with
         // 1/(2·gap·R·(K+1)) folded in (y/2 out, y = x/(K+1), x = z/R + I).
@@ -346,7 +358,14 @@ impl Bootstrapper {
         let pts = pt_scales(&params, &at, raise_scale, s_out);
         let mut cts = Vec::with_capacity(mats.len());
         for (((m, level), shape), pt) in at.iter().zip(&plan.cts).zip(pts) {
-            cts.push(EncodedLevel::new(&encoder, m, shape.clone(), *level, pt)?);
+            cts.push(EncodedLevel::new(
+                &encoder,
+                m,
+                shape.clone(),
+                *level,
+                pt,
+                true,
+            )?);
         }
         let ring = params.rlwe().ring();
         let mut mono = vec![0i64; ring.n()];
@@ -424,7 +443,7 @@ impl Bootstrapper {
                 min: input,
             });
         }
-        let mut x = eval.bring_to(ct, input, params.scale(input))?;
+        let mut x = self.stc_input(eval, ct)?;
         // SlotToCoeff: the coefficients become the (bit-reversed) slot values.
         for lvl in &self.stc {
             x = lvl.apply(eval, &self.used, &x)?;
@@ -460,6 +479,15 @@ impl Bootstrapper {
         let a = eval.sub(&wv, &iwu)?;
         let b = eval.neg(&eval.add(&iwu, &wv)?)?;
         eval.add(&a, &self.conjugate(eval, &b)?)
+    }
+
+    /// `ct` at the input level on the ladder, times [`STC_GAIN`] (as scale).
+    fn stc_input(&self, eval: &Evaluator, ct: &Ciphertext) -> Result<Ciphertext, Error> {
+        let input = self.plan.input_level();
+        let mut x = eval.bring_to(ct, input, eval.params().scale(input))?;
+        x = eval.mul_int(&x, STC_GAIN)?;
+        x.meta.scale *= STC_GAIN as f64;
+        Ok(x)
     }
 
     /// Reads a level-0 ciphertext modulo every prime of `Q` (centered lift).

@@ -133,10 +133,12 @@ fn stages(params: Arc<CkksParameters>, slots: usize, z0_bits: f64) {
     let input = e.boot.plan.input_level();
     let ct = e.encrypt(&z, input, e.params.scale(input));
     // SlotToCoeff.
-    let mut x = ct.clone();
+    let t = std::time::Instant::now();
+    let mut x = e.boot.stc_input(&e.eval, &ct).unwrap();
     for lvl in &e.boot.stc {
         x = lvl.apply(&e.eval, &e.boot.used, &x).unwrap();
     }
+    eprintln!("StC {:?}", t.elapsed());
     assert_eq!(x.level(), 0);
     let c = e.coeffs(&x);
     let want = bit_reverse(&z);
@@ -148,9 +150,13 @@ fn stages(params: Arc<CkksParameters>, slots: usize, z0_bits: f64) {
     assert!(mean > z0_bits - 6.0, "StC {mean}");
     // ModRaise and CoeffToSlot: slots ·2(K+1)R = z + R·I.
     x.meta.scale = e.boot.raise_scale;
+    let t = std::time::Instant::now();
     let mut y = e.boot.mod_raise(&e.eval, &x).unwrap();
+    eprintln!("ModRaise {:?}", t.elapsed());
     for lvl in &e.boot.cts {
+        let t = std::time::Instant::now();
         y = lvl.apply(&e.eval, &e.boot.used, &y).unwrap();
+        eprintln!("CtS level {:?}", t.elapsed());
     }
     let s = e.slots(&y);
     let mut imax = 0.0f64;
@@ -187,7 +193,13 @@ fn stages(params: Arc<CkksParameters>, slots: usize, z0_bits: f64) {
     let gamma = r / (2.0 * PI);
     let em = &e.boot.plan.evalmod;
     let c0 = em.c_r.powf(1.0 / 2f64.powi(em.double_angle as i32));
+    let t = std::time::Instant::now();
     let mut z0 = em.chebyshev(&e.eval, &e.boot.ipoly, &yin).unwrap();
+    eprintln!(
+        "Chebyshev {:?} ({} products)",
+        t.elapsed(),
+        em.cheb_products
+    );
     for k in 0..=em.double_angle {
         let zs = e.slots(&z0);
         let (mean, max) = bits(zs.iter().zip(&xs).map(|(w, x)| {
