@@ -126,3 +126,54 @@ fn encrypted_training_through_files_matches_the_mirror() {
     ));
     std::fs::remove_dir_all(&dir).ok();
 }
+
+/// A bootstrapping preset (insecure N = 2^12 shaped like n16-boot): more iterations than the
+/// chain holds, the weights refreshed by the server when the planner says so, the model
+/// after every iteration within the bootstrap's precision of the mirror.
+#[test]
+fn bootstrapped_training_runs_past_the_chain() {
+    let Some(data) = data() else { return };
+    let dir = tmp("boot");
+    let keys = KeyDir(dir.join("keys"));
+    let mut rng = seeded_rng([7; 32]);
+    let (samples, iterations) = (16, 3);
+    let r = roles::keygen(
+        &keys,
+        "test-boot",
+        Task::Regnet,
+        samples,
+        iterations,
+        &mut rng,
+    )
+    .unwrap();
+    assert!(r.iterations_possible >= 1000);
+    let plan = roles::plan(Task::Regnet, samples, 1 << 11).unwrap();
+    assert!(plan.levels_needed(iterations) > 12);
+    let dataset = dir.join("data.bf");
+    roles::encrypt(&keys, &data, &dataset, &mut rng).unwrap();
+    let model = dir.join("model.bf");
+    roles::train(&keys, &dataset, iterations, &model, |_, _| {}).unwrap();
+    let weights = dir.join("w.bf");
+    let (enc, _) = roles::decrypt(&keys, &model, &weights, None, &mut rng).unwrap();
+    let (x, labels) = roles::training_rows(Task::Regnet, &data, samples).unwrap();
+    let mirror = train_clear(&plan, &x, &labels, iterations).unwrap();
+    assert_eq!(enc.len(), iterations);
+    for (t, (e, m)) in enc.iter().zip(&mirror).enumerate() {
+        let scale = m.as_slice().iter().fold(0.0f64, |a, v| a.max(v.abs()));
+        let gap = e
+            .as_slice()
+            .iter()
+            .zip(m.as_slice())
+            .fold(0.0f64, |a, (u, v)| a.max((u - v).abs()));
+        eprintln!(
+            "iteration {}: gap {gap:.2e} on weights up to {scale:.3}",
+            t + 1
+        );
+        assert!(
+            gap < 1e-3 * scale.max(1e-9),
+            "iteration {}: gap {gap}",
+            t + 1
+        );
+    }
+    std::fs::remove_dir_all(&dir).ok();
+}

@@ -86,12 +86,40 @@ pub fn preset(name: &str) -> Result<(ParametersLiteral, bool), RoleError> {
             },
             false,
         ),
+        // Bootstrapping (see `bootstrap_preset`).
+        "n16-boot" => (p::n16_bootstrap(), true),
+        // Insecure N = 2^12 shaped like n16-boot: bootstrapped runs in tests only.
+        "test-boot" => (
+            ParametersLiteral {
+                log_n: 12,
+                ..p::n16_bootstrap()
+            },
+            false,
+        ),
         _ => {
             return Err(RoleError::Usage(format!(
-                "unknown preset {name:?} (n16-auto, n16-scale55, n16, n16-depth24, n15, n14, test)"
+                "unknown preset {name:?} (n16-auto, n16-boot, n16-scale55, n16, n16-depth24, \
+                 n15, n14, test, test-boot)"
             )));
         }
     })
+}
+
+/// Whether a preset bootstraps: its keys then include the bootstrap's Galois elements, the
+/// data and weights start where a refresh lands, and training runs as many iterations as
+/// asked, refreshing the weights when the level planner says so.
+pub fn bootstrap_preset(name: &str) -> bool {
+    matches!(name, "n16-boot" | "test-boot")
+}
+
+/// The bootstrap plan of bootstrapping parameters, full slots.
+pub(crate) fn bootstrap_plan(
+    params: &Arc<CkksParameters>,
+) -> Result<blindfold_ckks::bootstrap::BootstrapPlan, RoleError> {
+    let config = blindfold_ckks::bootstrap::BootstrapConfig::new(params, params.max_slots());
+    Ok(blindfold_ckks::bootstrap::BootstrapPlan::new(
+        params, config,
+    )?)
 }
 
 /// N = 2^16 with Δ = 2^55 and exactly `levels` levels (60-bit base prime), dnum 3, the
@@ -302,6 +330,8 @@ pub struct Session {
     /// Iterations the owner prepared the data for (ciphertexts start at the level they need).
     pub iterations: usize,
     pub plan: TransferPlan,
+    /// The bootstrap of a bootstrapping preset.
+    pub bootstrap: Option<blindfold_ckks::bootstrap::BootstrapPlan>,
 }
 
 fn load_session(keys: &KeyDir) -> Result<Session, RoleError> {
@@ -310,12 +340,18 @@ fn load_session(keys: &KeyDir) -> Result<Session, RoleError> {
     let samples: usize = c.parse("samples")?;
     let iterations: usize = c.parse("iterations")?;
     let plan = plan(task, samples, params.max_slots())?;
+    let bootstrap = if c.get("bootstrap").is_ok_and(|v| v == "true") {
+        Some(bootstrap_plan(&params)?)
+    } else {
+        None
+    };
     Ok(Session {
         params,
         task,
         samples,
         iterations,
         plan,
+        bootstrap,
     })
 }
 
@@ -351,13 +387,39 @@ pub fn keygen<G: RngCore + CryptoRng>(
         CkksParameters::insecure_for_tests(lit)?
     };
     let plan = plan(task, samples, params.max_slots())?;
-    let possible = plan.iterations_within(params.max_level());
+    let boot = if bootstrap_preset(preset_name) {
+        Some(bootstrap_plan(&params)?)
+    } else {
+        None
+    };
+    let possible = match &boot {
+        Some(b) => {
+            // Refreshed weights must take one iteration and still be refreshable.
+            let worst = (0..2).map(|t| plan.iteration_depth(t)).max().unwrap_or(0);
+            if b.output_level() < worst + b.input_level() {
+                return Err(RoleError::Usage(format!(
+                    "preset {preset_name}: a refresh lands at level {} but an iteration needs {} \
+                     and the next refresh {}",
+                    b.output_level(),
+                    worst,
+                    b.input_level()
+                )));
+            }
+            usize::MAX
+        }
+        None => plan.iterations_within(params.max_level()),
+    };
     if iterations == 0 || iterations > possible {
         return Err(RoleError::Usage(format!(
             "{iterations} iterations: preset {preset_name} holds 1..={possible} without bootstrapping"
         )));
     }
-    let elements: Vec<u64> = plan.galois_elements(params.log_n()).into_iter().collect();
+    let mut elements: std::collections::BTreeSet<u64> =
+        plan.galois_elements(params.log_n()).into_iter().collect();
+    if let Some(b) = &boot {
+        elements.extend(b.galois_elements());
+    }
+    let elements: Vec<u64> = elements.into_iter().collect();
     write_keys(
         keys,
         &params,
@@ -368,7 +430,8 @@ pub fn keygen<G: RngCore + CryptoRng>(
                 .set("secure", secure)
                 .set("task", task.name())
                 .set("samples", samples)
-                .set("iterations", iterations);
+                .set("iterations", iterations)
+                .set("bootstrap", boot.is_some());
         },
         rng,
     )?;
@@ -494,8 +557,12 @@ fn encrypt_all<G: RngCore + CryptoRng>(
     vectors: &[Vec<f64>],
     rng: &mut G,
 ) -> Result<Vec<Ciphertext>, RoleError> {
-    // Start exactly as high as the planned iterations need: every limb less is faster.
-    let l = s.plan.levels_needed(s.iterations).min(s.params.max_level());
+    // Start exactly as high as the planned iterations need: every limb less is faster;
+    // bootstrapped runs where a refresh lands.
+    let l = match &s.bootstrap {
+        Some(b) => b.output_level(),
+        None => s.plan.levels_needed(s.iterations).min(s.params.max_level()),
+    };
     vectors
         .iter()
         .map(|v| {
@@ -605,8 +672,16 @@ pub fn train(
             s.iterations
         )));
     }
-    let evk = load_evaluation_keys(keys, &s.params, s.plan.galois_elements(s.params.log_n()))?;
-    let eval = Evaluator::new(&s.params, Arc::new(evk), s.params.max_slots())?;
+    let mut needed = s.plan.galois_elements(s.params.log_n());
+    if let Some(b) = &s.bootstrap {
+        needed.extend(b.galois_elements());
+    }
+    let evk = load_evaluation_keys(keys, &s.params, needed)?;
+    let mut eval = Evaluator::new(&s.params, Arc::new(evk), s.params.max_slots())?;
+    if let Some(b) = &s.bootstrap {
+        let boot = blindfold_ckks::bootstrap::Bootstrapper::new(b.clone())?;
+        eval = eval.with_bootstrapper(Arc::new(boot))?;
+    }
     let d = Container::read(dataset, FileKind::Dataset)?;
     check_task(&s, &d)?;
     let x = ciphertexts(&s.params, &d, "x")?;
