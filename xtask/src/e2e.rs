@@ -347,7 +347,11 @@ fn transfer(o: &Options, bin: &Path, data: &Path, out: &Path) -> Result<Section>
     let _ = writeln!(
         md,
         "# cargo xtask e2e: {} rows of {}, {} iterations, preset {}, threads {}\n",
-        o.samples, o.task, o.iterations, o.preset, threads
+        o.samples,
+        o.task,
+        o.iterations,
+        keygen.get("preset").unwrap_or(&o.preset),
+        threads
     );
     let _ = writeln!(
         md,

@@ -198,6 +198,7 @@ fn run() -> Result<Vec<(String, String)>, RoleError> {
                 a.finish()?;
                 roles::keygen(&keys, &preset, task, samples, iterations, &mut rng)?
             };
+            put("preset", r.preset.clone());
             put("galois_keys", r.galois_elements.to_string());
             put("levels", r.levels.to_string());
             put("iterations_possible", r.iterations_possible.to_string());

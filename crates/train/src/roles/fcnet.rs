@@ -314,6 +314,7 @@ pub fn keygen<G: RngCore + CryptoRng>(
         rng,
     )?;
     Ok(KeygenReport {
+        preset: preset_name.to_string(),
         galois_elements: elements.len(),
         levels: params.max_level(),
         iterations_possible: possible,

@@ -122,10 +122,13 @@ pub(crate) fn bootstrap_plan(
     )?)
 }
 
+/// The most levels `n16-auto` gives one chain; longer runs get `n16-boot`.
+const AUTO_MAX_LEVELS: usize = 22;
+
 /// N = 2^16 with Δ = 2^55 and exactly `levels` levels (60-bit base prime), dnum 3, the
 /// special primes sized to the largest digit: 128-bit secure up to 22 levels (checked).
 pub fn auto_n16(levels: usize) -> Result<ParametersLiteral, RoleError> {
-    if levels == 0 || levels > 22 {
+    if levels == 0 || levels > AUTO_MAX_LEVELS {
         return Err(RoleError::Usage(format!(
             "n16-auto holds 1..=22 levels at Δ = 2^55 (128-bit bound); this run needs {levels}"
         )));
@@ -358,6 +361,8 @@ fn load_session(keys: &KeyDir) -> Result<Session, RoleError> {
 /// What key generation reports.
 #[derive(Clone, Debug)]
 pub struct KeygenReport {
+    /// The preset used (`n16-auto` becomes `n16-boot` for runs longer than one chain).
+    pub preset: String,
     pub galois_elements: usize,
     pub levels: usize,
     pub iterations_possible: usize,
@@ -374,9 +379,15 @@ pub fn keygen<G: RngCore + CryptoRng>(
     rng: &mut G,
 ) -> Result<KeygenReport, RoleError> {
     let start = Instant::now();
+    let levels = plan(task, samples, 1 << 15)?.levels_needed(iterations);
+    // Runs longer than one N = 2^16 chain bootstrap.
+    let preset_name = if preset_name == "n16-auto" && levels > AUTO_MAX_LEVELS {
+        "n16-boot"
+    } else {
+        preset_name
+    };
     let (lit, secure) = if preset_name == "n16-auto" {
         // A chain exactly as long as the run: fewer limbs, smaller keys, faster everything.
-        let levels = plan(task, samples, 1 << 15)?.levels_needed(iterations);
         (auto_n16(levels)?, true)
     } else {
         preset(preset_name)?
@@ -437,6 +448,7 @@ pub fn keygen<G: RngCore + CryptoRng>(
     )?;
     let levels = params.max_level();
     Ok(KeygenReport {
+        preset: preset_name.to_string(),
         galois_elements: elements.len(),
         levels,
         iterations_possible: possible,
