@@ -8,6 +8,8 @@
 
 use core::fmt;
 use std::collections::BTreeMap;
+use std::fs::File;
+use std::io::{BufReader, BufWriter, Read, Write};
 use std::path::Path;
 
 /// Magic bytes of every container.
@@ -200,29 +202,43 @@ impl Container {
     /// Serializes.
     pub fn encode(&self) -> Vec<u8> {
         let mut out = Vec::new();
-        out.extend_from_slice(&MAGIC);
-        out.extend_from_slice(&VERSION.to_le_bytes());
-        out.push(self.kind as u8);
+        // Writing into a Vec cannot fail.
+        let _ = self.write_to(&mut out);
+        out
+    }
+
+    /// Serializes into `w`, section by section (no copy of the whole file in memory).
+    pub fn write_to(&self, w: &mut impl Write) -> std::io::Result<()> {
+        w.write_all(&MAGIC)?;
+        w.write_all(&VERSION.to_le_bytes())?;
+        w.write_all(&[self.kind as u8])?;
         let meta: String = self
             .meta
             .iter()
             .map(|(k, v)| format!("{k}={v}\n"))
             .collect();
-        out.extend_from_slice(&(meta.len() as u64).to_le_bytes());
-        out.extend_from_slice(meta.as_bytes());
-        out.extend_from_slice(&(self.sections.len() as u32).to_le_bytes());
+        w.write_all(&(meta.len() as u64).to_le_bytes())?;
+        w.write_all(meta.as_bytes())?;
+        w.write_all(&(self.sections.len() as u32).to_le_bytes())?;
         for (name, bytes) in &self.sections {
-            out.extend_from_slice(&(name.len() as u16).to_le_bytes());
-            out.extend_from_slice(name.as_bytes());
-            out.extend_from_slice(&(bytes.len() as u64).to_le_bytes());
-            out.extend_from_slice(bytes);
+            w.write_all(&(name.len() as u16).to_le_bytes())?;
+            w.write_all(name.as_bytes())?;
+            w.write_all(&(bytes.len() as u64).to_le_bytes())?;
+            w.write_all(bytes)?;
         }
-        out
+        Ok(())
     }
 
     /// Parses and checks a container of the `expected` kind.
     pub fn decode(bytes: &[u8], expected: FileKind) -> Result<Self, FileError> {
-        let mut r = Reader { b: bytes, pos: 0 };
+        let mut r = Reader {
+            r: bytes,
+            left: bytes.len() as u64,
+        };
+        Self::read_from(&mut r, expected)
+    }
+
+    fn read_from<R: Read>(r: &mut Reader<R>, expected: FileKind) -> Result<Self, FileError> {
         if r.take(MAGIC.len())? != MAGIC {
             return Err(FileError::BadMagic);
         }
@@ -230,7 +246,7 @@ impl Container {
         if version != VERSION {
             return Err(FileError::UnsupportedVersion { found: version });
         }
-        let kind_byte = r.take(1)?[0];
+        let kind_byte = r.array::<1>()?[0];
         match FileKind::from_u8(kind_byte) {
             Some(k) if k == expected => {}
             _ => {
@@ -241,10 +257,10 @@ impl Container {
             }
         }
         let meta_len = r.len()?;
-        let text =
-            core::str::from_utf8(r.take(meta_len)?).map_err(|_| FileError::InvalidMetadata {
-                line: "(not UTF-8)".into(),
-            })?;
+        let raw = r.take(meta_len)?;
+        let text = core::str::from_utf8(&raw).map_err(|_| FileError::InvalidMetadata {
+            line: "(not UTF-8)".into(),
+        })?;
         let mut meta = BTreeMap::new();
         for line in text.lines() {
             match line.split_once('=') {
@@ -274,7 +290,8 @@ impl Container {
                     value: name_len,
                 });
             }
-            let name = core::str::from_utf8(r.take(name_len)?)
+            let raw = r.take(name_len)?;
+            let name = core::str::from_utf8(&raw)
                 .ok()
                 .filter(|n| valid_key(n))
                 .ok_or_else(|| FileError::InvalidMetadata {
@@ -282,11 +299,11 @@ impl Container {
                 })?
                 .to_string();
             let len = r.len()?;
-            sections.push((name, r.take(len)?.to_vec()));
+            sections.push((name, r.take(len)?));
         }
-        if r.pos != bytes.len() {
+        if r.left != 0 {
             return Err(FileError::TrailingBytes {
-                count: bytes.len() - r.pos,
+                count: usize::try_from(r.left).unwrap_or(usize::MAX),
             });
         }
         Ok(Self {
@@ -296,53 +313,84 @@ impl Container {
         })
     }
 
-    /// Writes to `path`.
+    /// Removes and returns the first section called `name` (its memory goes with it).
+    pub fn take_section(&mut self, name: &str) -> Result<Vec<u8>, FileError> {
+        let i = self
+            .sections
+            .iter()
+            .position(|(n, _)| n == name)
+            .ok_or_else(|| FileError::Missing {
+                what: format!("section {name}"),
+            })?;
+        Ok(self.sections.remove(i).1)
+    }
+
+    /// Writes to `path`, streaming the sections.
     pub fn write(&self, path: &Path) -> Result<(), FileError> {
-        std::fs::write(path, self.encode()).map_err(|error| FileError::Io {
+        let io = |error| FileError::Io {
             path: path.display().to_string(),
             error,
+        };
+        let mut w = BufWriter::new(File::create(path).map_err(io)?);
+        self.write_to(&mut w).map_err(io)?;
+        w.flush().map_err(io)
+    }
+
+    /// Reads a container of the `expected` kind from `path`, section by section: each
+    /// length is checked against what the file has left before anything is allocated.
+    pub fn read(path: &Path, expected: FileKind) -> Result<Self, FileError> {
+        let io = |error| FileError::Io {
+            path: path.display().to_string(),
+            error,
+        };
+        let file = File::open(path).map_err(io)?;
+        let left = file.metadata().map_err(io)?.len();
+        let mut r = Reader {
+            r: BufReader::new(file),
+            left,
+        };
+        Self::read_from(&mut r, expected).map_err(|e| match e {
+            FileError::Io { error, .. } => io(error),
+            e => e,
         })
     }
-
-    /// Reads a container of the `expected` kind from `path`.
-    pub fn read(path: &Path, expected: FileKind) -> Result<Self, FileError> {
-        let bytes = std::fs::read(path).map_err(|error| FileError::Io {
-            path: path.display().to_string(),
-            error,
-        })?;
-        Self::decode(&bytes, expected)
-    }
 }
 
-struct Reader<'a> {
-    b: &'a [u8],
-    pos: usize,
+/// Reads from a stream of known length: every length field is checked against what is
+/// left before a buffer is allocated.
+struct Reader<R> {
+    r: R,
+    left: u64,
 }
 
-impl<'a> Reader<'a> {
-    fn take(&mut self, n: usize) -> Result<&'a [u8], FileError> {
-        let available = self.b.len() - self.pos;
+impl<R: Read> Reader<R> {
+    fn take(&mut self, n: usize) -> Result<Vec<u8>, FileError> {
+        let available = usize::try_from(self.left).unwrap_or(usize::MAX);
         if n > available {
             return Err(FileError::Truncated {
                 needed: n,
                 available,
             });
         }
-        let s = &self.b[self.pos..self.pos + n];
-        self.pos += n;
-        Ok(s)
+        let mut v = vec![0u8; n];
+        self.r.read_exact(&mut v).map_err(|error| FileError::Io {
+            path: String::new(),
+            error,
+        })?;
+        self.left -= n as u64;
+        Ok(v)
     }
 
     fn array<const K: usize>(&mut self) -> Result<[u8; K], FileError> {
         let mut a = [0u8; K];
-        a.copy_from_slice(self.take(K)?);
+        a.copy_from_slice(&self.take(K)?);
         Ok(a)
     }
 
     /// A u64 length that must fit in what is left.
     fn len(&mut self) -> Result<usize, FileError> {
         let v = u64::from_le_bytes(self.array()?);
-        let available = self.b.len() - self.pos;
+        let available = usize::try_from(self.left).unwrap_or(usize::MAX);
         usize::try_from(v)
             .ok()
             .filter(|&n| n <= available)
@@ -397,6 +445,28 @@ mod tests {
             Container::decode(&bad, FileKind::Dataset),
             Err(FileError::BadMagic)
         ));
+        // The streaming reader agrees with `decode`, on whole and on cut files.
+        let dir = std::env::temp_dir().join(format!("bf-files-{}", std::process::id()));
+        std::fs::create_dir_all(&dir).unwrap();
+        let path = dir.join("c.bf");
+        c.write(&path).unwrap();
+        let mut read = Container::read(&path, FileKind::Dataset).unwrap();
+        assert_eq!(read, c);
+        assert_eq!(read.take_section("x.0").unwrap(), vec![1, 2, 3]);
+        assert!(read.take_section("x.0").is_err());
+        for cut in [0, 9, bytes.len() - 1] {
+            std::fs::write(&path, &bytes[..cut]).unwrap();
+            assert!(
+                Container::read(&path, FileKind::Dataset).is_err(),
+                "cut {cut}"
+            );
+        }
+        std::fs::write(&path, &extra).unwrap();
+        assert!(matches!(
+            Container::read(&path, FileKind::Dataset),
+            Err(FileError::TrailingBytes { count: 1 })
+        ));
+        std::fs::remove_dir_all(&dir).ok();
         let mut newer = bytes;
         newer[8] = 9;
         assert!(matches!(

@@ -468,7 +468,6 @@ pub(crate) fn write_keys<G: RngCore + CryptoRng>(
     let sk = SecretKey::generate(params.rlwe(), rng)?;
     let kg = KeyGenerator::new(&sk);
     let pk = kg.public_key(rng)?;
-    let evk = kg.evaluation_keys(true, elements, rng)?;
     std::fs::create_dir_all(&keys.0).map_err(|error| FileError::Io {
         path: keys.0.display().to_string(),
         error,
@@ -483,9 +482,19 @@ pub(crate) fn write_keys<G: RngCore + CryptoRng>(
     let mut c = Container::new(FileKind::PublicKey);
     c.push("public", wire::encode_public_key(params.rlwe(), &pk));
     c.write(&keys.public())?;
+    // One section per key, each encoded as soon as it exists: at N = 2^16 a bootstrapping
+    // key set is several GB, and it is never held twice.
     let mut c = Container::new(FileKind::EvaluationKeys);
-    c.set("galois_elements", elements.len())
-        .push("keys", wire::encode_evaluation_keys(params.rlwe(), &evk));
+    c.set("galois_elements", elements.len());
+    let evk = kg.evaluation_keys(true, &[], rng)?;
+    c.push("keys.0", wire::encode_evaluation_keys(params.rlwe(), &evk));
+    for (i, g) in elements.iter().enumerate() {
+        let evk = kg.evaluation_keys(false, &[*g], rng)?;
+        c.push(
+            format!("keys.{}", i + 1),
+            wire::encode_evaluation_keys(params.rlwe(), &evk),
+        );
+    }
     c.write(&keys.evaluation())?;
     Ok(())
 }
@@ -511,9 +520,34 @@ pub(crate) fn load_evaluation_keys(
     params: &CkksParameters,
     needed: impl IntoIterator<Item = u64>,
 ) -> Result<blindfold_rlwe::EvaluationKeys, RoleError> {
-    let c = Container::read(&keys.evaluation(), FileKind::EvaluationKeys)?;
-    let evk = wire::decode_evaluation_keys(c.section("keys")?, params.rlwe())
-        .map_err(wire_err("keys"))?;
+    let mut c = Container::read(&keys.evaluation(), FileKind::EvaluationKeys)?;
+    // Sections `keys.0`, `keys.1`, ... (one key each), decoded and freed one at a time.
+    let names: Vec<String> = c
+        .sections_with_prefix("keys.")
+        .map(|(n, _)| n.to_string())
+        .collect();
+    if names.is_empty() {
+        return Err(FileError::Missing {
+            what: "section keys.0".into(),
+        }
+        .into());
+    }
+    let mut evk = blindfold_rlwe::EvaluationKeys::default();
+    for name in names {
+        let bytes = c.take_section(&name)?;
+        let part = wire::decode_evaluation_keys(&bytes, params.rlwe()).map_err(wire_err(&name))?;
+        if part.relin.is_some() {
+            if evk.relin.is_some() {
+                return Err(RoleError::Mismatch("two relinearization keys".into()));
+            }
+            evk.relin = part.relin;
+        }
+        for (g, k) in part.galois {
+            if evk.galois.insert(g, k).is_some() {
+                return Err(RoleError::Mismatch(format!("two Galois keys for {g}")));
+            }
+        }
+    }
     let missing: Vec<u64> = needed
         .into_iter()
         .filter(|g| !evk.galois.contains_key(g))
