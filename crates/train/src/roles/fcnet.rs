@@ -401,11 +401,14 @@ pub fn encrypt<G: RngCore + CryptoRng>(
     Ok(bytes.len() as u64)
 }
 
+/// Ciphertexts per layer.
+type Layers = Vec<Vec<Ciphertext>>;
+
 fn layers_of(
     s: &Session,
     c: &Container,
     prefix: &str,
-) -> Result<(Vec<Vec<Ciphertext>>, Vec<Vec<Ciphertext>>), RoleError> {
+) -> Result<(Layers, Layers), RoleError> {
     let n = s.spec.layers.len() - 1;
     let mut w = Vec::with_capacity(n);
     let mut b = Vec::with_capacity(n);
