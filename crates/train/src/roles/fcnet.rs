@@ -404,11 +404,7 @@ pub fn encrypt<G: RngCore + CryptoRng>(
 /// Ciphertexts per layer.
 type Layers = Vec<Vec<Ciphertext>>;
 
-fn layers_of(
-    s: &Session,
-    c: &Container,
-    prefix: &str,
-) -> Result<(Layers, Layers), RoleError> {
+fn layers_of(s: &Session, c: &Container, prefix: &str) -> Result<(Layers, Layers), RoleError> {
     let n = s.spec.layers.len() - 1;
     let mut w = Vec::with_capacity(n);
     let mut b = Vec::with_capacity(n);
