@@ -39,6 +39,13 @@ pub(crate) fn exp_coeffs(a: f64, scale: f64, degree: usize) -> Vec<C64> {
     }
     for (k, ck) in c.iter_mut().enumerate() {
         *ck = ck.scale(if k == 0 { 1.0 } else { 2.0 } / m as f64);
+        // e^{iay} = J_0(a) + 2·Σ i^k·J_k(a)·T_k(y): real even, imaginary odd coefficients
+        // (the other parts are rounding noise; zero, they cost no products).
+        if k % 2 == 0 {
+            ck.im = 0.0;
+        } else {
+            ck.re = 0.0;
+        }
     }
     c
 }
@@ -347,21 +354,14 @@ impl EvalMod {
         for &(i, a, b) in &self.steps {
             let ta = t[a].as_ref().ok_or_else(missing)?;
             let tb = t[b].as_ref().ok_or_else(missing)?;
-            // T_{a+b} = 2·T_a·T_b − T_{a−b}, in place on the product.
-            let mut p = if a == b {
-                square(eval, ta)?
-            } else {
-                mul(eval, ta, tb)?
-            };
-            for part in &mut p.parts {
-                part.scalar_mul_assign(2);
-            }
-            if a == b {
-                add_const_in_place(&mut p, -1.0);
+            // T_{a+b} = 2·T_a·T_b − T_{a−b}: the correction joins the product before its
+            // rescale (an integer factor matches its scale, no level or rescale of its own).
+            let p = if a == b {
+                product(eval, ta, ta, 2, Correction::Constant(-1.0))?
             } else {
                 let c = t[a - b].as_ref().ok_or_else(missing)?;
-                accumulate(eval, &mut p, c, true)?;
-            }
+                product(eval, ta, tb, 2, Correction::Sub(c))?
+            };
             t[i] = Some(p);
         }
         self.eval_node(eval, ipoly, &self.tree, &t)?
@@ -389,27 +389,50 @@ impl EvalMod {
                 leaf(eval, ipoly, &terms, *constant).map(Some)
             }
             Node::Split { g, q, r } => {
-                let prod = match self.eval_node(eval, ipoly, q, t)? {
-                    Some(qc) => Some(mul(eval, &qc, power(*g)?)?),
-                    None => match **q {
-                        Node::Const(c) if c != C64::default() => {
-                            Some(leaf(eval, ipoly, &[(power(*g)?, c)], C64::default())?)
-                        }
-                        _ => None,
-                    },
-                };
                 let rest = self.eval_node(eval, ipoly, r, t)?;
-                Ok(match (prod, rest) {
-                    (Some(mut p), Some(r)) => {
-                        accumulate(eval, &mut p, &r, false)?;
-                        Some(p)
+                let rest_const = match **r {
+                    Node::Const(c) if c != C64::default() => Some(c),
+                    _ => None,
+                };
+                match self.eval_node(eval, ipoly, q, t)? {
+                    // q·T_g + r with r joining the product before its rescale.
+                    Some(qc) => {
+                        let tg = power(*g)?;
+                        let at = qc.level().min(tg.level());
+                        let corr = match (&rest, rest_const) {
+                            (Some(rc), _) if rc.level() >= at => Correction::Add(rc),
+                            (None, Some(c)) if c.im == 0.0 => Correction::Constant(c.re),
+                            _ => Correction::None,
+                        };
+                        let folded = !matches!(corr, Correction::None);
+                        let mut p = product(eval, &qc, tg, 1, corr)?;
+                        match (&rest, rest_const) {
+                            (Some(rc), _) if !folded => accumulate(eval, &mut p, rc, false)?,
+                            (None, Some(c)) if !folded => p = eval.add_const(&p, c)?,
+                            _ => {}
+                        }
+                        Ok(Some(p))
                     }
-                    (Some(p), None) => match **r {
-                        Node::Const(c) if c != C64::default() => Some(eval.add_const(&p, c)?),
-                        _ => Some(p),
-                    },
-                    (None, rest) => rest,
-                })
+                    None => {
+                        let prod = match **q {
+                            Node::Const(c) if c != C64::default() => {
+                                Some(leaf(eval, ipoly, &[(power(*g)?, c)], C64::default())?)
+                            }
+                            _ => None,
+                        };
+                        Ok(match (prod, rest) {
+                            (Some(mut p), Some(r)) => {
+                                accumulate(eval, &mut p, &r, false)?;
+                                Some(p)
+                            }
+                            (Some(p), None) => match rest_const {
+                                Some(c) => Some(eval.add_const(&p, c)?),
+                                None => Some(p),
+                            },
+                            (None, rest) => rest,
+                        })
+                    }
+                }
             }
         }
     }
@@ -499,6 +522,64 @@ fn mul(eval: &Evaluator, a: &Ciphertext, b: &Ciphertext) -> Result<Ciphertext, E
     Ok(r)
 }
 
+/// What joins a product before its rescale.
+enum Correction<'a> {
+    None,
+    /// A constant in every slot.
+    Constant(f64),
+    /// A ciphertext at or above the product's level, added or subtracted.
+    Add(&'a Ciphertext),
+    Sub(&'a Ciphertext),
+}
+
+/// `k·a·b + correction`, relinearized, rescaled once onto the ladder: the correction is read
+/// on the product's primes and multiplied by the integer `round(scale_ab / scale_c)` first,
+/// which matches its scale exactly (relative error `2^-50`) without a rescale of its own.
+fn product(
+    eval: &Evaluator,
+    a: &Ciphertext,
+    b: &Ciphertext,
+    k: u64,
+    corr: Correction<'_>,
+) -> Result<Ciphertext, Error> {
+    let (a, b) = matched(eval, a, b)?;
+    if a.level() == 0 {
+        return Err(Error::OutOfLevels {
+            op: "EvalMod product",
+        });
+    }
+    let mut r = eval.relinearize(&eval.tensor(&a, &b)?)?;
+    if k != 1 {
+        for p in &mut r.parts {
+            p.scalar_mul_assign(k);
+        }
+    }
+    let level = r.level();
+    match corr {
+        Correction::None => {}
+        Correction::Constant(c) => add_const_in_place(&mut r, c),
+        Correction::Add(c) | Correction::Sub(c) => {
+            let sub = matches!(corr, Correction::Sub(_));
+            if c.level() < level || c.parts.len() != 2 {
+                return Err(Error::Internal("EvalMod correction below its product"));
+            }
+            let f = (r.meta.scale / c.meta.scale).round();
+            for (rp, cp) in r.parts.iter_mut().zip(&c.parts) {
+                for j in 0..=level {
+                    let m = *rp.modulus(j);
+                    let mut w = f64_to_mod(f, &m);
+                    if sub {
+                        w = m.neg(w);
+                    }
+                    m.scalar_mul_add_slice(rp.limb_mut(j), cp.limb(j), w);
+                }
+            }
+        }
+    }
+    rescale(eval, &mut r)?;
+    Ok(r)
+}
+
 /// `a²` (see [`mul`]).
 pub(crate) fn square(eval: &Evaluator, a: &Ciphertext) -> Result<Ciphertext, Error> {
     mul(eval, a, a)
@@ -576,14 +657,12 @@ pub(crate) fn times_i(ipoly: &Poly<Ntt>, ct: &Ciphertext) -> Result<Ciphertext, 
     Ok(out)
 }
 
-/// Terms per lazy `u128` sum: products of words below `2^62` add up to `2^124` each.
-const LAZY_TERMS: usize = 15;
-
 /// `Σ c_k·T_k + constant` with complex constants at `level − 1` on the ladder, `level` the
-/// lowest level of the terms: each term is read on the first `level + 1` primes and
-/// multiplied by the integers `round(Re/Im c_k · Δ_{level−1}·q_level / scale_k)` (which
-/// absorb the terms' scales); real and imaginary sums are accumulated lazily in `u128`, joined
-/// as `A + i·B` (`i` the NTT form of `X^{N/2}`), and rescaled once.
+/// lowest level of the terms: each term is read on the first `level + 1` primes and weighted
+/// by the integers `round(Re/Im c_k · Δ_{level−1}·q_level / scale_k)` (which absorb the
+/// terms' scales). Per limb, the real and imaginary sums are Horner passes
+/// `acc ← acc·(w_{j−1}/w_j) + T_j` (vectorized `a·c + b`), joined as `A + i·B` (`i` the NTT
+/// form of `X^{N/2}`) and rescaled once.
 fn leaf(
     eval: &Evaluator,
     ipoly: &Poly<Ntt>,
@@ -605,55 +684,62 @@ fn leaf(
     let ring = params.rlwe().ring();
     let n = ring.n();
     let target = params.scale(level - 1) * params.q(level) as f64;
-    let ints: Vec<(f64, f64)> = terms
-        .iter()
-        .map(|(ct, c)| {
-            let f = target / ct.meta.scale;
-            ((c.re * f).round(), (c.im * f).round())
-        })
-        .collect();
+    let weights = |re: bool| -> Vec<(usize, f64)> {
+        terms
+            .iter()
+            .enumerate()
+            .map(|(t, (ct, c))| (t, (if re { c.re } else { c.im }) * target / ct.meta.scale))
+            .map(|(t, v)| (t, v.round()))
+            .filter(|&(_, v)| v != 0.0)
+            .collect()
+    };
+    let (wa, wb) = (weights(true), weights(false));
     let (k_re, k_im) = (
         (constant.re * target).round(),
         (constant.im * target).round(),
     );
     let mut parts = Vec::with_capacity(2);
+    let (mut acc_a, mut acc_b, mut row) = (vec![0u64; n], vec![0u64; n], vec![0u64; n]);
     for j in 0..2 {
         let mut out = Poly::<Ntt>::zero(ring, level + 1, 0)?;
         for k in 0..=level {
             let m = *out.modulus(k);
-            let red: Vec<(u64, u64)> = ints
-                .iter()
-                .map(|&(a, b)| (f64_to_mod(a, &m), f64_to_mod(b, &m)))
-                .collect();
-            let (ca, cb) = if j == 0 {
+            let limb = |t: usize| terms[t].0.parts[j].limb(k);
+            // Σ w_t·T_t into `acc` (zero when empty); returns the last weight to apply.
+            let horner = |ws: &[(usize, f64)], acc: &mut [u64]| -> u64 {
+                let r: Vec<(usize, u64)> = ws
+                    .iter()
+                    .map(|&(t, v)| (t, f64_to_mod(v, &m)))
+                    .filter(|&(_, r)| r != 0)
+                    .collect();
+                let Some(&(t0, _)) = r.first() else {
+                    acc.fill(0);
+                    return 0;
+                };
+                acc.copy_from_slice(limb(t0));
+                for pair in r.windows(2) {
+                    let (prev, (t, cur)) = (pair[0].1, pair[1]);
+                    // cur ≠ 0 mod a prime: invertible.
+                    let ratio = m.mul(prev, m.inv(cur).unwrap_or(0));
+                    m.scalar_mul_add_to_slice(acc, limb(t), ratio);
+                }
+                r.last().map_or(0, |x| x.1)
+            };
+            let ca = horner(&wa, &mut acc_a);
+            let cb = horner(&wb, &mut acc_b);
+            // A = acc_a·ca + k_re, B = acc_b·cb + k_im, out = A + i·B.
+            let (kr, ki) = if j == 0 {
                 (f64_to_mod(k_re, &m), f64_to_mod(k_im, &m))
             } else {
                 (0, 0)
             };
-            let srcs: Vec<&[u64]> = terms.iter().map(|(ct, _)| ct.parts[j].limb(k)).collect();
-            let ip = ipoly.limb(k);
+            row.fill(kr);
+            m.scalar_mul_add_to_slice(&mut acc_a, &row, ca);
+            row.fill(ki);
+            m.scalar_mul_add_to_slice(&mut acc_b, &row, cb);
             let o = out.limb_mut(k);
-            for start in (0..n).step_by(1024) {
-                let end = (start + 1024).min(n);
-                let (mut sa, mut sb) = ([0u64; 1024], [0u64; 1024]);
-                for (chunk, rs) in srcs.chunks(LAZY_TERMS).zip(red.chunks(LAZY_TERMS)) {
-                    for x in start..end {
-                        let (mut a, mut b) = (0u128, 0u128);
-                        for (src, &(ra, rb)) in chunk.iter().zip(rs) {
-                            let v = src[x] as u128;
-                            a += v * ra as u128;
-                            b += v * rb as u128;
-                        }
-                        sa[x - start] = m.add(sa[x - start], m.reduce_u128(a));
-                        sb[x - start] = m.add(sb[x - start], m.reduce_u128(b));
-                    }
-                }
-                for x in start..end {
-                    let a = m.add(sa[x - start], ca);
-                    let b = m.add(sb[x - start], cb);
-                    o[x] = m.add(a, m.mul(b, ip[x]));
-                }
-            }
+            o.copy_from_slice(&acc_a);
+            m.mul_add_slice(o, &acc_b, ipoly.limb(k));
         }
         parts.push(out);
     }
