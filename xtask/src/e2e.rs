@@ -254,7 +254,7 @@ fn transfer(o: &Options, bin: &Path, data: &Path, out: &Path) -> Result<Section>
     let dataset = out.join("dataset.bf");
     let model = out.join("model.bf");
     let weights = out.join("weights.bf");
-    let (p, d, k) = (path(&keys), path(&data), path(&dataset));
+    let (p, d, k) = (path(&keys), path(data), path(&dataset));
     let (m, w) = (path(&model), path(&weights));
     let samples = o.samples.to_string();
     let iterations = o.iterations.to_string();
