@@ -142,7 +142,7 @@ pub mod presets {
     /// - `q_1 … q_12` = 40 bits (ladder `Δ = 2^40`): SlotToCoeff spends `q_3 … q_1`, so a
     ///   refreshed ciphertext (level 12) leaves 9 levels of computation before the next
     ///   refresh (which takes it at level 3).
-    /// - `q_13 … q_26`: EvalMod's 14 levels (`K = 543`, 7 squarings, degree ≤ 63), its scale
+    /// - `q_13 … q_26`: EvalMod's 14 levels (`K = 547`, 7 squarings, degree ≤ 63), its scale
     ///   ladder 2^56 where the interpolant's input and `T_2` sit (their noise is amplified
     ///   most), 2^53 for the other powers, then one bit less per squaring down to 2^44 and
     ///   2^40 at the output. Prime sizes follow from the ladder (`b_l = 2·d_l − d_{l−1}`).

@@ -321,3 +321,37 @@ fn clear_mirror_tracks_the_refresh() {
         assert!(st.mean_bits > 21.0, "{st:?}");
     }
 }
+
+/// N = 2^16 on the secure preset `presets::n16_bootstrap`, full and sparse (1,024) slots:
+/// precision of one refresh against the plaintext input, levels 3 -> 12, the key set used.
+/// About five minutes and 9 GB on one core:
+/// `cargo test --release -p blindfold-ckks --test bootstrap -- --ignored --nocapture`
+#[test]
+#[ignore]
+fn n16_refresh_keeps_20_bits() {
+    let params = CkksParameters::new(blindfold_ckks::presets::n16_bootstrap()).unwrap();
+    assert!(params.rlwe().is_secure());
+    for slots in [params.max_slots(), 1 << 10] {
+        let f = fixture(
+            Arc::clone(&params),
+            BootstrapConfig::new(&params, slots),
+            12,
+        );
+        let plan = f.boot.plan();
+        assert_eq!((plan.input_level(), plan.output_level()), (3, 12));
+        assert_eq!(plan.computation_levels(), 9);
+        let mut rng = seeded_rng([13; 32]);
+        let values = random(&mut rng, slots, false);
+        let ct = f.encrypt(&values, plan.input_level(), &mut rng);
+        let out = f.eval.refresh(&ct).unwrap();
+        assert_eq!(out.level(), 12);
+        let got: Vec<C64> = f.decrypt(&out).iter().map(|z| C64::real(z.re)).collect();
+        let st = precision_stats(&values, &got);
+        eprintln!("N = 2^16, {slots} slots: {st:?}");
+        assert!(
+            st.mean_bits > 21.0 && st.min_bits > 18.0,
+            "{slots} slots: {st:?}"
+        );
+        assert_eq!(f.boot.used_galois_elements(), plan.galois_elements());
+    }
+}

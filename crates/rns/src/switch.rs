@@ -273,7 +273,6 @@ impl Poly<Ntt> {
                 p_limbs: np,
             });
         }
-        let template = first.with_data(ql, 0, Vec::new());
         let mut q_parts = Vec::with_capacity(polys.len());
         let mut p_parts = Vec::with_capacity(polys.len());
         for p in polys {
@@ -291,10 +290,10 @@ impl Poly<Ntt> {
             q_parts.push(q);
         }
         mod_down_montgomery(&ctx, ql, &mut q_parts, &mut p_parts);
-        Ok(q_parts
+        q_parts
             .into_iter()
-            .map(|data| template.with_data(ql, 0, data))
-            .collect())
+            .map(|data| Poly::from_words(&ctx, ql, 0, data))
+            .collect()
     }
 
     /// Mod-up and accumulation of [`switch_keys`](Self::switch_keys): per key, the `Q_l` and

@@ -90,7 +90,7 @@ impl BootstrapConfig {
     /// variance `σ² = (h+1)/12`, so `P(|x| > K+1) ≤ 2·exp(−(K+1)²/(2σ²))` per coefficient
     /// (Chernoff); the union over the `N` coefficients gives `K`. `h` is bounded by
     /// `2N/3 + 8·√(2N/9)` (eight standard deviations of the binomial weight: probability
-    /// below `2^-48`). N = 2^16, λ = 40: `K = 543` (OpenFHE takes 512 for uniform ternary).
+    /// below `2^-48`). N = 2^16, λ = 40: `K = 547` (OpenFHE takes 512 for uniform ternary).
     pub fn overflow_bound(log_n: u32, failure_log2: u32) -> usize {
         let n = (1u64 << log_n) as f64;
         let h = 2.0 * n / 3.0 + 8.0 * (2.0 * n / 9.0).sqrt();
