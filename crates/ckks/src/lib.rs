@@ -9,6 +9,10 @@
 //!   [`blindfold_rlwe::SlotAlgebra`], so packing and training code runs on it unchanged.
 //! - [`decrypt`] for the key owner and [`decrypt_for_release`] (noise flooding) for results
 //!   that leave the owner.
+//! - [`bootstrap`]: bootstrapping (full and sparse slots), planned before key generation
+//!   ([`BootstrapPlan::galois_elements`]), run by `SlotAlgebra::refresh` once
+//!   [`Evaluator::with_bootstrapper`] is set; [`presets::n16_bootstrap`] is the 128-bit
+//!   N = 2^16 chain for it (9 levels of 2^40 between refreshes).
 
 pub mod bootstrap;
 mod complex;

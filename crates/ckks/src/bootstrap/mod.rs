@@ -53,8 +53,10 @@ pub struct BootstrapConfig {
     pub double_angle: u32,
     /// Degree of that interpolant.
     pub degree: usize,
-    /// `log2(q_0/Δ')`, `Δ'` the scale of the coefficients entering ModRaise: the slots must
-    /// stay well below `2^log_message_ratio / 4` in modulus (the sine is accurate near 0).
+    /// `log2(q_0/Δ')`, `Δ'` the scale of the coefficients entering ModRaise (`R`). The sine
+    /// (with Richardson) is off by `φ⁴/30` relative, `φ = 2π·z/R`: with `R = 2^7`, slot parts
+    /// `|z| ≤ 1` lose nothing measurable (`2^-22` at `|z| = 1`), `|z| = 2` keeps 18 bits
+    /// relative, `|z| = 4` 14 bits; the refresh wraps around at `|z| ≈ R/4`.
     pub log_message_ratio: u32,
     /// One more squaring that cancels the sine's cubic error (one more level).
     pub richardson: bool,
