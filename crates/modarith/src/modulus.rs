@@ -499,7 +499,7 @@ mod tests {
             let m = Modulus::new(q).unwrap();
             let mut s = seed;
             let mut next = move || { s = s.wrapping_mul(6364136223846793005).wrapping_add(1442695040888963407); s >> 1 };
-            let mut pick = || match next() % 8 { 0 => 0, 1 => q - 1, 2 => q / 2, 3 => q / 2 + 1, _ => next() % q };
+            let mut pick = || match next() % 8 { 0 => 0, 1 => q - 1, 2 => q / 2, 3 => (q / 2 + 1) % q, _ => next() % q };
             let a: Vec<u64> = (0..len).map(|_| pick()).collect();
             let b: Vec<u64> = (0..len).map(|_| pick()).collect();
             let c: Vec<u64> = (0..len).map(|_| pick()).collect();
