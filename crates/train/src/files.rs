@@ -264,7 +264,7 @@ impl Container {
         let mut meta = BTreeMap::new();
         for line in text.lines() {
             match line.split_once('=') {
-                Some((k, v)) if valid_key(k) && !meta.contains_key(k) => {
+                Some((k, v)) if valid_key(k) && !v.contains('\r') && !meta.contains_key(k) => {
                     meta.insert(k.to_string(), v.to_string());
                 }
                 _ => {
@@ -467,6 +467,19 @@ mod tests {
             Err(FileError::TrailingBytes { count: 1 })
         ));
         std::fs::remove_dir_all(&dir).ok();
+        // A bare carriage return would not survive a re-encoding (fuzz find): refused.
+        let mut cr = bytes.clone();
+        let at = cr
+            .windows(11)
+            .position(|w| w == b"task=chiang")
+            .expect("metadata present")
+            + 11;
+        assert_eq!(cr[at], b'\n');
+        cr[at] = b'\r';
+        assert!(matches!(
+            Container::decode(&cr, FileKind::Dataset),
+            Err(FileError::InvalidMetadata { .. })
+        ));
         let mut newer = bytes;
         newer[8] = 9;
         assert!(matches!(
