@@ -336,7 +336,14 @@ fn transfer(o: &Options, bin: &Path, data: &Path, out: &Path) -> Result<Section>
         ("keygen (owner)", &keygen),
         ("encrypt (owner)", &encrypt),
         ("train (server)", &train),
-        ("decrypt, flooded (owner)", &decrypt),
+        (
+            if boot {
+                "decrypt, private (owner)"
+            } else {
+                "decrypt, flooded (owner)"
+            },
+            &decrypt,
+        ),
         ("evaluate (owner)", &evaluate),
         ("mirror + float reference", &mirror),
     ];
