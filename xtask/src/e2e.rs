@@ -249,7 +249,6 @@ struct Section {
 
 /// Chiang's transfer-learning head, role by role.
 fn transfer(o: &Options, bin: &Path, data: &Path, out: &Path) -> Result<Section> {
-    let bin = bin.to_path_buf();
     let keys = out.join("keys");
     let dataset = out.join("dataset.bf");
     let model = out.join("model.bf");
@@ -261,7 +260,7 @@ fn transfer(o: &Options, bin: &Path, data: &Path, out: &Path) -> Result<Section>
     let t = o.threads;
 
     let keygen = step(
-        &bin,
+        bin,
         "keygen",
         &[
             "--keys",
@@ -279,13 +278,13 @@ fn transfer(o: &Options, bin: &Path, data: &Path, out: &Path) -> Result<Section>
     )?;
     let boot = keygen.get("preset").is_ok_and(|p| p == "n16-boot");
     let encrypt = step(
-        &bin,
+        bin,
         "encrypt",
         &["--keys", &p, "--out", &k, "--data", &d],
         t,
     )?;
     let train = step(
-        &bin,
+        bin,
         "train",
         &[
             "--keys",
@@ -300,7 +299,7 @@ fn transfer(o: &Options, bin: &Path, data: &Path, out: &Path) -> Result<Section>
         t,
     )?;
     let decrypt = step(
-        &bin,
+        bin,
         "decrypt",
         &if boot {
             // Flooding a bootstrapped model at Δ = 2^40 leaves no precision (its error is
@@ -311,9 +310,9 @@ fn transfer(o: &Options, bin: &Path, data: &Path, out: &Path) -> Result<Section>
         },
         t,
     )?;
-    let evaluate = step(&bin, "evaluate", &["--weights", &w, "--data", &d], t)?;
+    let evaluate = step(bin, "evaluate", &["--weights", &w, "--data", &d], t)?;
     let mirror = step(
-        &bin,
+        bin,
         "mirror",
         &[
             "--task",

@@ -3,32 +3,14 @@
 //! steps, flooded and private release — weights within CKKS precision of the mirror, equal
 //! test accuracy — and files of another network or pipeline refused.
 
-use std::path::PathBuf;
+mod common;
 
 use blindfold_ckks::FloodingPolicy;
 use blindfold_rns::sample::seeded_rng;
-use blindfold_train::data::DataDir;
 use blindfold_train::files::{Container, FileKind};
 use blindfold_train::reference::mlp::Mlp;
 use blindfold_train::roles::fcnet::{self as fc, FcSpec};
 use blindfold_train::roles::{self, KeyDir, RoleError, Task};
-
-fn data() -> Option<DataDir> {
-    match DataDir::resolve(None) {
-        Ok(d) => Some(d),
-        Err(e) if std::env::var_os("BLINDFOLD_SKIP_DATA_TESTS").is_some() => {
-            eprintln!("skipped: {e}");
-            None
-        }
-        Err(e) => panic!("{e} (set BLINDFOLD_DATA, or BLINDFOLD_SKIP_DATA_TESTS=1)"),
-    }
-}
-
-fn tmp(name: &str) -> PathBuf {
-    let d = std::env::temp_dir().join(format!("blindfold-fcroles-{}-{name}", std::process::id()));
-    std::fs::create_dir_all(&d).unwrap();
-    d
-}
 
 /// 196-8-10 on batches of 8: small enough for N = 2^12 and the `test` preset's levels.
 fn spec() -> FcSpec {
@@ -59,8 +41,11 @@ fn gap(a: &Mlp, b: &Mlp) -> (f64, f64) {
 
 #[test]
 fn encrypted_fc_steps_through_files_match_the_mirror() {
-    let Some(data) = data() else { return };
-    let dir = tmp("flow");
+    let Some(data) = common::data_dir() else {
+        return;
+    };
+    let tmp = common::TempDir::new("fc-flow");
+    let dir = tmp.path();
     let keys = KeyDir(dir.join("keys"));
     let mut rng = seeded_rng([3; 32]);
     let spec = spec();
@@ -132,13 +117,13 @@ fn encrypted_fc_steps_through_files_match_the_mirror() {
         Err(RoleError::Mismatch(_))
     ));
     assert!(roles::train(&keys, &dataset, 1, &dir.join("m4.bf"), |_, _| {}).is_err());
-    let _ = std::fs::remove_dir_all(&dir);
 }
 
 #[test]
 fn bad_specs_are_refused_before_any_key() {
     let mut rng = seeded_rng([4; 32]);
-    let keys = KeyDir(tmp("bad").join("keys"));
+    let tmp = common::TempDir::new("fc-bad");
+    let keys = KeyDir(tmp.path().join("keys"));
     for (spec, why) in [
         (
             FcSpec {

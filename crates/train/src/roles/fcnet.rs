@@ -19,8 +19,8 @@ use rand_chacha::rand_core::SeedableRng;
 use rand_core::{CryptoRng, RngCore};
 
 use super::{
-    KeyDir, KeygenReport, RoleError, TrainReport, auto_n16, ciphertexts, load_evaluation_keys,
-    load_params, load_secret, preset, release_real, write_keys,
+    KeyDir, KeygenReport, RoleError, TrainReport, ciphertexts, load_evaluation_keys, load_params,
+    load_secret, preset_params, release_real, write_keys,
 };
 use crate::Matrix;
 use crate::data::DataDir;
@@ -278,20 +278,11 @@ pub fn keygen<G: RngCore + CryptoRng>(
     rng: &mut G,
 ) -> Result<KeygenReport, RoleError> {
     let start = Instant::now();
-    let (lit, secure) = if preset_name == "n16-auto" {
-        let levels = spec
-            .plan(1 << 15)?
+    let (params, secure) = preset_params(preset_name, || {
+        spec.plan(1 << 15)?
             .levels_needed(steps)
-            .ok_or_else(|| RoleError::Usage(format!("{steps} steps: the plan fails")))?;
-        (auto_n16(levels)?, true)
-    } else {
-        preset(preset_name)?
-    };
-    let params = if secure {
-        CkksParameters::new(lit)?
-    } else {
-        CkksParameters::insecure_for_tests(lit)?
-    };
+            .ok_or_else(|| RoleError::Usage(format!("{steps} steps: the plan fails")))
+    })?;
     let plan = spec.plan(params.max_slots())?;
     let possible = plan.steps_within(params.max_level(), 64);
     if steps == 0 || steps > possible {

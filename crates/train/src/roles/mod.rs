@@ -105,6 +105,25 @@ pub fn preset(name: &str) -> Result<(ParametersLiteral, bool), RoleError> {
     })
 }
 
+/// The parameters of a preset and whether they are checked secure; `n16-auto` sizes its
+/// chain by `levels` (only evaluated for it): fewer limbs, smaller keys, faster everything.
+pub(crate) fn preset_params(
+    name: &str,
+    levels: impl FnOnce() -> Result<usize, RoleError>,
+) -> Result<(Arc<CkksParameters>, bool), RoleError> {
+    let (lit, secure) = if name == "n16-auto" {
+        (auto_n16(levels()?)?, true)
+    } else {
+        preset(name)?
+    };
+    let params = if secure {
+        CkksParameters::new(lit)?
+    } else {
+        CkksParameters::insecure_for_tests(lit)?
+    };
+    Ok((params, secure))
+}
+
 /// Whether a preset bootstraps: its keys then include the bootstrap's Galois elements, the
 /// data and weights start where a refresh lands, and training runs as many iterations as
 /// asked, refreshing the weights when the level planner says so.
@@ -386,17 +405,7 @@ pub fn keygen<G: RngCore + CryptoRng>(
     } else {
         preset_name
     };
-    let (lit, secure) = if preset_name == "n16-auto" {
-        // A chain exactly as long as the run: fewer limbs, smaller keys, faster everything.
-        (auto_n16(levels)?, true)
-    } else {
-        preset(preset_name)?
-    };
-    let params = if secure {
-        CkksParameters::new(lit)?
-    } else {
-        CkksParameters::insecure_for_tests(lit)?
-    };
+    let (params, secure) = preset_params(preset_name, || Ok(levels))?;
     let plan = plan(task, samples, params.max_slots())?;
     let boot = if bootstrap_preset(preset_name) {
         Some(bootstrap_plan(&params)?)
