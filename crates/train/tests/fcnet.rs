@@ -79,44 +79,146 @@ fn mirror_steps_equal_the_plain_math() {
 }
 
 /// A mirror that refreshes (as a bootstrapped run does) takes as many steps as asked, the
-/// same steps as a mirror with levels for all of them, refreshing the model only before a
-/// step that would leave it below the refresh's input level.
+/// same steps as a mirror with levels for all of them, from a refresh level far below one
+/// step's depth: the refreshes happen inside the steps, where the plan says.
 #[test]
 fn refreshing_mirror_runs_past_one_chain() {
     let steps = 5;
     let (model, data) = problem(&DIMS, ROWS, steps, 4);
+    for (loss, linear) in [
+        (Loss::Mse, false),
+        (Loss::CrossEntropy, false),
+        (Loss::Mse, true),
+    ] {
+        let plan = FcPlan::new(shape(), config(loss, linear), 256).unwrap();
+        let depth = plan.levels_needed(1).unwrap();
+        let input_level = 3;
+        // The lowest refresh level that carries the steps: a layer's activation (or the
+        // output delta, 4 levels with the cubic and the quadratic loss) plus its product.
+        let level = (input_level..)
+            .find(|&l| plan.refreshes(l, input_level, 1).is_ok())
+            .unwrap();
+        assert!(level < depth + input_level, "{loss:?}: {level} vs {depth}");
+        let batches = || data.iter().map(|(x, l)| (x, l.as_slice()));
+        let mut want = Vec::new();
+        train_clear::<f64>(
+            &plan,
+            &model,
+            plan.levels_needed(steps).unwrap(),
+            batches(),
+            |_, m| want.push(m.clone()),
+        )
+        .unwrap();
+        for top in [level, level + 3, depth + input_level] {
+            let planned = plan.refreshes(top, input_level, steps).unwrap();
+            let mut got = Vec::new();
+            let (_, refreshes) = train_clear_refreshing::<f64>(
+                &plan,
+                &model,
+                top,
+                input_level,
+                batches(),
+                |_, m| got.push(m.clone()),
+            )
+            .unwrap();
+            assert_eq!(got, want, "{loss:?} from {top}");
+            assert_eq!(
+                refreshes,
+                planned.iter().sum::<usize>(),
+                "{loss:?} from {top}"
+            );
+            assert!(planned[1..].iter().all(|&r| r > 0), "{planned:?}");
+            if top < depth + input_level {
+                assert!(planned[0] > 0, "{planned:?}");
+            }
+        }
+        // One level short: typed, before any work.
+        let short = train_clear_refreshing::<f64>(
+            &plan,
+            &model,
+            level - 1,
+            input_level,
+            batches(),
+            |_, _| {},
+        );
+        assert!(
+            matches!(short, Err(FcError::OutOfLevels { needed, available }) if needed == level && available == level - 1),
+            "{short:?}"
+        );
+        assert!(matches!(
+            plan.refreshes(level - 1, input_level, 1),
+            Err(FcError::OutOfLevels { .. })
+        ));
+    }
+}
+
+/// `train_step` on a backend that refreshes (what the encrypted server runs): the plan's
+/// refreshes, the mirror's model, every model ciphertext left refreshable; a model below the
+/// refresh's input level is refused before any work.
+#[test]
+fn train_step_refreshes_inside_the_step() {
+    let steps = 3;
+    let (model, data) = problem(&DIMS, ROWS, steps, 6);
     let plan = FcPlan::new(shape(), config(Loss::Mse, false), 256).unwrap();
-    let depth = plan.levels_needed(1).unwrap();
-    let input_level = 3;
-    let level = depth + input_level;
-    assert!(plan.levels_needed(steps).unwrap() > level);
-    let batches = || data.iter().map(|(x, l)| (x, l.as_slice()));
+    let (input_level, top) = (2, 7);
+    let alg = Counting::new(
+        Clear::real(256, top)
+            .with_refresh(top)
+            .with_refresh_input_level(input_level),
+    );
+    let clear = alg.inner();
+    let m = owner_model::<f64>(&plan, &model).unwrap();
+    let enc = |v: &[Vec<f64>], level| -> Vec<_> {
+        v.iter().map(|s| clear.encrypt(s, level).unwrap()).collect()
+    };
+    let mut state = Model::new(
+        &plan,
+        m.weights.iter().map(|l| enc(l, top)).collect(),
+        m.biases.iter().map(|l| enc(l, top)).collect(),
+    )
+    .unwrap();
+    let planned = plan.refreshes(top, input_level, steps).unwrap();
     let mut want = Vec::new();
-    train_clear::<f64>(
+    train_clear_refreshing::<f64>(
         &plan,
         &model,
-        plan.levels_needed(steps).unwrap(),
-        batches(),
+        top,
+        input_level,
+        data.iter().map(|(x, l)| (x, l.as_slice())),
         |_, m| want.push(m.clone()),
     )
     .unwrap();
-    let mut got = Vec::new();
-    let (_, refreshes) =
-        train_clear_refreshing::<f64>(&plan, &model, level, input_level, batches(), |_, m| {
-            got.push(m.clone())
-        })
-        .unwrap();
-    assert_eq!(got, want);
-    // From `level`, each step leaves exactly the input level: a refresh before every step
-    // but the first, of every model ciphertext.
-    assert_eq!(refreshes, (steps - 1) * plan.layout().model_count());
-    // One level short: typed, before any work.
-    let short =
-        train_clear_refreshing::<f64>(&plan, &model, level - 1, input_level, batches(), |_, _| {});
-    assert!(
-        matches!(short, Err(FcError::OutOfLevels { needed, available }) if needed == level && available == level - 1),
-        "{short:?}"
-    );
+    for (k, (x, labels)) in data.iter().enumerate() {
+        let b = owner_batch::<f64>(&plan, x, labels).unwrap();
+        let batch = Batch::new(&plan, enc(&b.x, top), enc(&b.y, top)).unwrap();
+        alg.reset();
+        state = train_step(&plan, &alg, &batch, state).unwrap();
+        assert_eq!(alg.counts().refreshes, planned[k], "step {k}");
+        let levels = state.weights().iter().chain(state.biases()).flatten();
+        assert!(levels.clone().all(|c| c.level >= input_level));
+        let slots = state
+            .decrypted(|c| Ok::<_, ClearError>(c.values.clone()))
+            .unwrap();
+        assert_eq!(decode_model(&plan, &slots).unwrap(), want[k]);
+    }
+    // A model that a refresh no longer accepts.
+    let low = Model::new(
+        &plan,
+        m.weights.iter().map(|l| enc(l, input_level - 1)).collect(),
+        m.biases.iter().map(|l| enc(l, input_level - 1)).collect(),
+    )
+    .unwrap();
+    let (x, labels) = &data[0];
+    let b = owner_batch::<f64>(&plan, x, labels).unwrap();
+    let batch = Batch::new(&plan, enc(&b.x, top), enc(&b.y, top)).unwrap();
+    alg.reset();
+    match train_step(&plan, &alg, &batch, low) {
+        Err(FcError::OutOfLevels { needed, available }) => {
+            assert_eq!((needed, available), (input_level, input_level - 1))
+        }
+        other => panic!("expected OutOfLevels, got {other:?}"),
+    }
+    assert_eq!(alg.counts(), Default::default());
 }
 
 /// The batched plain-f64 network (what the example trains on all of MNIST) takes the

@@ -156,3 +156,53 @@ fn bad_specs_are_refused_before_any_key() {
     ));
     assert!(!keys.params().exists());
 }
+
+/// Past one chain: `test-boot` (insecure N = 2^12 shaped like n16-boot) refreshes inside
+/// every step, where the plan says; three steps through the files stay within CKKS
+/// precision of the mirror and the model stays refreshable.
+#[test]
+fn bootstrapped_fc_steps_match_the_mirror() {
+    let Some(data) = common::data_dir() else {
+        return;
+    };
+    let tmp = common::TempDir::new("fc-boot");
+    let dir = tmp.path();
+    let keys = KeyDir(dir.join("keys"));
+    let mut rng = seeded_rng([5; 32]);
+    let spec = spec();
+    let steps = 3;
+    // More steps than any one chain of `test` holds: refused there, bootstrapped here.
+    assert!(matches!(
+        fc::keygen(&keys, "test", &spec, 8, &mut rng),
+        Err(RoleError::Usage(_))
+    ));
+    let r = fc::keygen(&keys, "test-boot", &spec, steps, &mut rng).unwrap();
+    assert_eq!(r.iterations_possible, usize::MAX);
+    let dataset = dir.join("data.bf");
+    fc::encrypt(&keys, &data, &dataset, &mut rng).unwrap();
+    let model = dir.join("model.bf");
+    let report = fc::train(&keys, &dataset, steps, &model, |_, _| {}).unwrap();
+    assert_eq!(report.iteration_seconds.len(), steps);
+    assert!(
+        report.levels_left >= 3,
+        "{} levels left",
+        report.levels_left
+    );
+    assert!(report.refreshes > 0);
+    assert_eq!(
+        Some(report.refreshes),
+        fc::planned_refreshes(&keys, steps).unwrap()
+    );
+
+    let mirror = fc::mirror(&spec, steps, 0, &data, |_, _, _| {}).unwrap();
+    let private = dir.join("private.bf");
+    let (nets, _) = fc::decrypt(&keys, &model, &private, None, &mut rng).unwrap();
+    for (k, (net, want)) in nets.iter().zip(&mirror.steps).enumerate() {
+        let (g, scale) = gap(net, want);
+        assert!(
+            g < 1e-5 * scale,
+            "step {}: gap {g} on weights of size {scale}",
+            k + 1
+        );
+    }
+}

@@ -97,6 +97,8 @@ pub(crate) type Pair<'v, C> = (&'v Val<C>, &'v Val<C>);
 pub(crate) struct Num<'a, A> {
     pub alg: &'a A,
     fixed: bool,
+    /// On a backend that refreshes: the level a refresh lands at and the lowest it accepts.
+    refresh: Option<(usize, usize)>,
 }
 
 fn be<T, E>(r: Result<T, E>) -> Result<T, FcError<E>> {
@@ -113,7 +115,43 @@ where
         Self {
             alg,
             fixed: A::Scalar::FIXED && track,
+            refresh: alg
+                .refresh_level()
+                .map(|top| (top, alg.refresh_input_level())),
         }
+    }
+
+    /// Makes `v` able to lose `levels` levels and still be refreshable afterwards: on a
+    /// backend that refreshes, refreshes it when it sits below the refresh's input level plus
+    /// `levels` (elsewhere a no-op: the dry run has checked the levels). Refreshing every
+    /// operand this way before the products it enters keeps every value of a step, and so
+    /// the model after it, at or above the input level. A refresh level too low for
+    /// `levels` is a typed [`FcError::OutOfLevels`].
+    pub fn reserve(&self, v: &mut Val<A::Ct>, levels: usize) -> Result<(), FcError<A::Error>> {
+        let Some((top, floor)) = self.refresh else {
+            return Ok(());
+        };
+        let needed = floor + levels;
+        if self.alg.level(&v.ct) >= needed {
+            return Ok(());
+        }
+        if top < needed {
+            return Err(FcError::OutOfLevels {
+                needed,
+                available: top,
+            });
+        }
+        v.ct = be(self.alg.refresh(&v.ct))?;
+        Ok(())
+    }
+
+    /// [`Self::reserve`] for each value.
+    pub fn reserve_all(
+        &self,
+        vs: &mut [Val<A::Ct>],
+        levels: usize,
+    ) -> Result<(), FcError<A::Error>> {
+        vs.iter_mut().try_for_each(|v| self.reserve(v, levels))
     }
 
     /// Whether exponents are tracked.

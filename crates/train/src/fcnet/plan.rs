@@ -179,13 +179,15 @@ impl FcPlan {
             step: StepCost::default(),
             offsets: BTreeSet::new(),
         };
-        let runs = plan.dry_run(1, TOP, 1.0, 1.0, false).map_err(|e| match e {
-            FcError::Setup(s) => s,
-            _ => SetupError::Config {
-                name: "configuration",
-                reason: "the step cannot run on this layout (dry run failed)",
-            },
-        })?;
+        let runs = plan
+            .dry_run(1, TOP, 1.0, 1.0, false, None)
+            .map_err(|e| match e {
+                FcError::Setup(s) => s,
+                _ => SetupError::Config {
+                    name: "configuration",
+                    reason: "the step cannot run on this layout (dry run failed)",
+                },
+            })?;
         let (counts, _) = &runs[0];
         plan.step = StepCost::from_counts(counts, TOP);
         plan.offsets = counts.offsets.clone();
@@ -222,6 +224,9 @@ impl FcPlan {
     /// Runs `steps` steps on [`DryRun`] from a model and batch at level `top` with inputs
     /// bounded by `x_bound` and weights by `w_bound`, the data of each step at the model's
     /// lowest level; per step its counts and the model after it.
+    ///
+    /// `refresh: Some(input_level)`: the backend refreshes to `top` operands at
+    /// `input_level` or above, and every batch comes at `top` (a bootstrapped run).
     #[allow(clippy::type_complexity)]
     fn dry_run(
         &self,
@@ -230,11 +235,27 @@ impl FcPlan {
         x_bound: f64,
         w_bound: f64,
         track: bool,
+        refresh: Option<usize>,
     ) -> Result<Vec<(DryCounts, Model<Dry>)>, FcError<ClearError>> {
+        let (s, x, w) = (steps, x_bound, w_bound);
         match self.config.arithmetic {
-            Arithmetic::Float => self.dry_run_as::<f64>(steps, top, x_bound, w_bound, track),
-            Arithmetic::Fixed(_) => self.dry_run_as::<i64>(steps, top, x_bound, w_bound, track),
+            Arithmetic::Float => self.dry_run_as::<f64>(s, top, x, w, track, refresh),
+            Arithmetic::Fixed(_) => self.dry_run_as::<i64>(s, top, x, w, track, refresh),
         }
+    }
+
+    /// Refreshes each of `steps` steps does on a backend that refreshes to `level`
+    /// operands at `input_level` or above, the model and every batch encrypted at `level`
+    /// (a bootstrapped run: the levels and refreshes are the same whatever the data).
+    /// [`FcError::OutOfLevels`] when a refresh to `level` cannot carry the step.
+    pub fn refreshes(
+        &self,
+        level: usize,
+        input_level: usize,
+        steps: usize,
+    ) -> Result<Vec<usize>, FcError<ClearError>> {
+        let runs = self.dry_run(steps, level, 1.0, 1.0, false, Some(input_level))?;
+        Ok(runs.iter().map(|(c, _)| c.refreshes).collect())
     }
 
     #[allow(clippy::type_complexity)]
@@ -245,6 +266,7 @@ impl FcPlan {
         x_bound: f64,
         w_bound: f64,
         track: bool,
+        refresh: Option<usize>,
     ) -> Result<Vec<(DryCounts, Model<Dry>)>, FcError<ClearError>> {
         let lay = &self.layout;
         let fixed = self.config.fixed();
@@ -274,13 +296,17 @@ impl FcPlan {
                 .flatten()
                 .map(|d| d.level)
                 .min()
+                .filter(|_| refresh.is_none())
                 .unwrap_or(top);
             let batch = Batch::new(
                 self,
                 vec![dry(level, xb); lay.input_count(1)],
                 vec![dry(level, 1.0); lay.output_count(lay.layers())],
             )?;
-            let alg = DryRun::<S>::new(lay.slots(), top);
+            let mut alg = DryRun::<S>::new(lay.slots(), top);
+            if let Some(input) = refresh {
+                alg = alg.with_refresh(top).with_refresh_input_level(input);
+            }
             model = step_impl(self, &alg, &batch, model, track)?;
             out.push((alg.counts(), model.clone()));
         }
@@ -293,7 +319,7 @@ impl FcPlan {
         if steps == 0 {
             return Some(0);
         }
-        let runs = self.dry_run(steps, TOP, 1.0, 1.0, false).ok()?;
+        let runs = self.dry_run(steps, TOP, 1.0, 1.0, false, None).ok()?;
         let lowest = runs.iter().filter_map(|(c, _)| c.lowest_level).min()?;
         Some(TOP - lowest)
     }
@@ -341,7 +367,7 @@ impl FcPlan {
         let mut steps = 0;
         // Steps are run one more each time so a constant overflow ends the count cleanly.
         for k in 1..=max_steps {
-            let Ok(runs) = self.dry_run(k, TOP, input_bound, weight_bound, true) else {
+            let Ok(runs) = self.dry_run(k, TOP, input_bound, weight_bound, true, None) else {
                 step_bits.push(f64::INFINITY);
                 break;
             };

@@ -61,7 +61,6 @@ pub(crate) fn derivative(coeffs: &[f64]) -> Vec<f64> {
 }
 
 /// Depth of a degree-`d` evaluation (`d ≥ 1`).
-#[cfg(test)]
 pub(crate) fn depth(d: usize) -> usize {
     d.ilog2() as usize + 1
 }

@@ -1,13 +1,13 @@
 //! The server's side: one mini-batch SGD step on ciphertexts only, and the whole protocol on
 //! `Clear` (the plaintext mirror).
 
-use blindfold_pack::{Direction, PackError, RotateSum};
+use blindfold_pack::{Counting, Direction, PackError, RotateSum};
 use blindfold_rlwe::{ClearCt, ClearError, SlotAlgebra};
 
 use super::arith::{FcScalar, Num, Pair, Val};
 use super::dryrun::{Dry, DryRun};
 use super::layout::Field;
-use super::poly::{Scaled, derivative, eval_masked};
+use super::poly::{Scaled, depth, derivative, eval_masked};
 use super::{FcError, FcPlan, ModelSlots, SetupError, decode_model, owner_batch, owner_model};
 use crate::Matrix;
 use crate::reference::mlp::{Loss, Mlp};
@@ -189,56 +189,10 @@ impl<C> Batch<C> {
     }
 }
 
-/// On a backend that refreshes (bootstraps), refreshes the model before a step that would
-/// leave it below the lowest level a refresh accepts: the invariant then holds after every
-/// step (at most one refresh more than a run that knew its last step needs). A refresh
-/// level too low for one step plus that input level is a typed [`FcError::OutOfLevels`].
-fn refresh_if_low<A: SlotAlgebra>(
-    plan: &FcPlan,
-    alg: &A,
-    model: Model<A::Ct>,
-) -> Result<Model<A::Ct>, FcError<A::Error>>
-where
-    A::Scalar: FcScalar,
-{
-    let Some(top) = alg.refresh_level() else {
-        return Ok(model);
-    };
-    let needed = plan
-        .levels_needed(1)
-        .ok_or_else(|| state("the dry run of the step failed"))?;
-    let floor = needed + alg.refresh_input_level();
-    let level = model
-        .weights
-        .iter()
-        .chain(&model.biases)
-        .flatten()
-        .map(|c| alg.level(c))
-        .min()
-        .unwrap_or(0);
-    if level >= floor {
-        return Ok(model);
-    }
-    if top < floor {
-        return Err(FcError::OutOfLevels {
-            needed: floor,
-            available: top,
-        });
-    }
-    let refresh = |v: &[Vec<A::Ct>]| -> Result<Vec<Vec<A::Ct>>, FcError<A::Error>> {
-        v.iter()
-            .map(|l| l.iter().map(|c| be(alg.refresh(c))).collect())
-            .collect()
-    };
-    Ok(Model {
-        weights: refresh(&model.weights)?,
-        biases: refresh(&model.biases)?,
-        ..model
-    })
-}
-
 /// One SGD step on `batch`. The levels it needs are checked on a dry run before any
-/// ciphertext is touched.
+/// ciphertext is touched. On a backend that refreshes (bootstraps), the step refreshes
+/// operands where it would otherwise leave the levels a refresh accepts (see
+/// [`FcPlan::refreshes`] for how many), so steps run for as long as asked.
 pub fn train_step<A: SlotAlgebra>(
     plan: &FcPlan,
     alg: &A,
@@ -249,7 +203,6 @@ where
     A::Scalar: FcScalar,
 {
     check_backend::<A>(plan, alg)?;
-    let model = refresh_if_low(plan, alg, model)?;
     let levels = |v: &[A::Ct]| v.iter().map(|c| alg.level(c)).collect::<Vec<_>>();
     let available = model
         .weights
@@ -275,21 +228,46 @@ where
             .map(|level| Dry { level, bound: 0.0 })
             .collect(),
     };
-    let dry = DryRun::<A::Scalar>::new(alg.slots(), alg.max_level());
-    if let Err(e) = step_impl(plan, &dry, &dry_batch, dry_model.clone(), true) {
-        return Err(match e {
-            FcError::Backend(ClearError::OutOfLevels { .. }) => {
-                let needed = levels_used::<A::Scalar>(plan, &dry_model, &dry_batch, available);
-                FcError::OutOfLevels { needed, available }
+    let mut dry = DryRun::<A::Scalar>::new(alg.slots(), alg.max_level());
+    let floor = alg.refresh_input_level();
+    if let Some(top) = alg.refresh_level() {
+        dry = dry.with_refresh(top).with_refresh_input_level(floor);
+    }
+    match step_impl(plan, &dry, &dry_batch, dry_model.clone(), true) {
+        // A refreshing step must leave a model the next one can refresh.
+        Ok(next) if alg.refresh_level().is_some() => {
+            if next
+                .weights
+                .iter()
+                .chain(&next.biases)
+                .flatten()
+                .any(|d| d.level < floor)
+            {
+                return Err(state(
+                    "the step would leave the model below the refresh's input level",
+                ));
             }
-            FcError::Backend(_) => state("the dry run of the step failed"),
-            FcError::Setup(s) => FcError::Setup(s),
-            FcError::OutOfLevels { needed, available } => {
-                FcError::OutOfLevels { needed, available }
-            }
-            FcError::ConstantOverflow { exp } => FcError::ConstantOverflow { exp },
-            FcError::State { reason } => FcError::State { reason },
-        });
+        }
+        Ok(_) => {}
+        Err(e) => {
+            return Err(match e {
+                FcError::Backend(ClearError::RefreshInput { level, min }) => FcError::OutOfLevels {
+                    needed: min,
+                    available: level,
+                },
+                FcError::Backend(ClearError::OutOfLevels { .. }) => {
+                    let needed = levels_used::<A::Scalar>(plan, &dry_model, &dry_batch, available);
+                    FcError::OutOfLevels { needed, available }
+                }
+                FcError::Backend(_) => state("the dry run of the step failed"),
+                FcError::Setup(s) => FcError::Setup(s),
+                FcError::OutOfLevels { needed, available } => {
+                    FcError::OutOfLevels { needed, available }
+                }
+                FcError::ConstantOverflow { exp } => FcError::ConstantOverflow { exp },
+                FcError::State { reason } => FcError::State { reason },
+            });
+        }
     }
     step_impl(plan, alg, batch, model, true)
 }
@@ -373,13 +351,13 @@ where
     let vals = |v: &[A::Ct], e: u32| -> Vec<Val<A::Ct>> {
         v.iter().map(|c| Val::new(c.clone(), e)).collect()
     };
-    let w: Vec<Vec<Val<A::Ct>>> = (0..layers)
+    let mut w: Vec<Vec<Val<A::Ct>>> = (0..layers)
         .map(|l| vals(&model.weights[l], model.weight_exps[l]))
         .collect();
-    let bias: Vec<Vec<Val<A::Ct>>> = (0..layers)
+    let mut bias: Vec<Vec<Val<A::Ct>>> = (0..layers)
         .map(|l| vals(&model.biases[l], model.bias_exps[l]))
         .collect();
-    let y = vals(&batch.y, 0);
+    let mut y = vals(&batch.y, 0);
 
     let rs = |f: Field, count: usize, dir: Direction| {
         RotateSum::new(slots, lay.stride(f), count, dir).map_err(|_| FcError::<A::Error>::State {
@@ -390,6 +368,12 @@ where
     let output = plan.output_coeffs();
     let hidden_p = Scaled::new(hidden, 1.0, fixed_flag);
     let hidden_d = Scaled::new(&derivative(hidden), 1.0, fixed_flag);
+    // Levels each layer's activation (or the output delta) takes from `z`: on a backend that
+    // refreshes, the layer's operands are refreshed up front so that `z` never needs it
+    // (pre-activations reach the sigmoid's interval, far outside what a refresh keeps
+    // precise; activations, weights and deltas stay small).
+    let hidden_depth = depth(hidden_p.degree().max(hidden_d.degree()));
+    let out_depth = output_depth(plan, output);
 
     // Forward: acts[l] is layer l+1's input; dps[l−1] the masked σ'(Z_l) of hidden layer l.
     let mut acts: Vec<Vec<Val<A::Ct>>> = vec![vals(&batch.x, x_exp)];
@@ -397,6 +381,13 @@ where
     let mut delta: Vec<Val<A::Ct>> = Vec::new();
     for l in 1..=layers {
         let (bcs, ocs, ncs) = (lay.b_chunks(), lay.o_chunks(l), lay.n_chunks(l));
+        let after_z = if l < layers { hidden_depth } else { out_depth };
+        num.reserve_all(&mut acts[l - 1], after_z + 1)?;
+        num.reserve_all(&mut w[l - 1], after_z + 1)?;
+        num.reserve_all(&mut bias[l - 1], after_z)?;
+        if l == layers {
+            num.reserve_all(&mut y, 1)?;
+        }
         let gather_n = rs(lay.n_field(l), lay.n_extent(l), Direction::Gather)?;
         let mut next = Vec::with_capacity(bcs * ocs);
         let mut dp = Vec::with_capacity(bcs * ocs);
@@ -437,6 +428,14 @@ where
     let mut new_b = bias.clone();
     for l in (1..=layers).rev() {
         let (bcs, ocs, ncs) = (lay.b_chunks(), lay.o_chunks(l), lay.n_chunks(l));
+        // δ enters the gradient and, above layer 1, `(δ W) ⊙ σ'`.
+        let back = usize::from(l > 1);
+        num.reserve_all(&mut delta, 1 + back)?;
+        num.reserve_all(&mut acts[l - 1], 1)?;
+        num.reserve_all(&mut w[l - 1], 2 * back)?;
+        if l > 1 {
+            num.reserve_all(&mut dps[l - 2], 1)?;
+        }
         // Bias: Σ over the batch of the clean (unspread) deltas.
         for oc in 0..ocs {
             let mut s = delta[oc].clone();
@@ -502,6 +501,18 @@ where
     })
 }
 
+/// Levels [`output_delta`] takes from the output pre-activation.
+fn output_depth(plan: &FcPlan, output: &[f64]) -> usize {
+    let d = derivative(output);
+    let p = Scaled::new(output, 1.0, false).degree();
+    match plan.config().loss {
+        Loss::Mse if d.iter().skip(1).any(|&c| c != 0.0) => {
+            depth(p.max(Scaled::new(&d, 1.0, false).degree())) + 1
+        }
+        _ => depth(p),
+    }
+}
+
 /// `δ_L` (unspread, at `n = 0`, already multiplied by `η`) from the output pre-activation.
 #[allow(clippy::too_many_arguments)]
 fn output_delta<A: SlotAlgebra>(
@@ -558,7 +569,7 @@ pub fn train_clear<'a, S: FcScalar>(
     on_step: impl FnMut(usize, &Mlp),
 ) -> Result<Mlp, FcError<ClearError>> {
     let t = plan.config().fixed().map_or(0, |f| f.plaintext_modulus);
-    let alg = S::mirror(plan.layout().slots(), levels, t);
+    let alg = Counting::new(S::mirror(plan.layout().slots(), levels, t));
     Ok(run_clear(plan, &alg, model, levels, false, batches, on_step)?.0)
 }
 
@@ -576,26 +587,28 @@ pub fn train_clear_refreshing<'a, S: FcScalar>(
     on_step: impl FnMut(usize, &Mlp),
 ) -> Result<(Mlp, usize), FcError<ClearError>> {
     let t = plan.config().fixed().map_or(0, |f| f.plaintext_modulus);
-    let alg = S::mirror(plan.layout().slots(), level, t)
-        .with_refresh(level)
-        .with_refresh_input_level(input_level);
+    let alg = Counting::new(
+        S::mirror(plan.layout().slots(), level, t)
+            .with_refresh(level)
+            .with_refresh_input_level(input_level),
+    );
     run_clear(plan, &alg, model, level, true, batches, on_step)
 }
 
-#[allow(clippy::too_many_arguments)]
 fn run_clear<'a, S: FcScalar>(
     plan: &FcPlan,
-    alg: &blindfold_rlwe::Clear<S>,
+    alg: &Counting<blindfold_rlwe::Clear<S>>,
     model: &Mlp,
     levels: usize,
     refreshing: bool,
     batches: impl IntoIterator<Item = (&'a Matrix, &'a [u8])>,
     mut on_step: impl FnMut(usize, &Mlp),
 ) -> Result<(Mlp, usize), FcError<ClearError>> {
-    let mut refreshes = 0;
     let slots = owner_model::<S>(plan, model)?;
     let enc = |v: &[Vec<S>], level: usize| -> Result<Vec<ClearCt<S>>, FcError<ClearError>> {
-        v.iter().map(|s| be(alg.encrypt(s, level))).collect()
+        v.iter()
+            .map(|s| be(alg.inner().encrypt(s, level)))
+            .collect()
     };
     let weights = slots
         .weights
@@ -610,30 +623,26 @@ fn run_clear<'a, S: FcScalar>(
     let mut state = Model::new(plan, weights, biases)?;
     let mut current = model.clone();
     for (i, (x, labels)) in batches.into_iter().enumerate() {
-        let data_level = state
-            .weights
-            .iter()
-            .chain(&state.biases)
-            .flatten()
-            .map(|c| c.level)
-            .min()
-            .unwrap_or(levels);
-        let data_level = if refreshing { levels } else { data_level };
+        // Data where the model is (one chain), or where a refresh lands (bootstrapped).
+        let data_level = if refreshing {
+            levels
+        } else {
+            state
+                .weights
+                .iter()
+                .chain(&state.biases)
+                .flatten()
+                .map(|c| c.level)
+                .min()
+                .unwrap_or(levels)
+        };
         let b = owner_batch::<S>(plan, x, labels)?;
         let batch = Batch::new(plan, enc(&b.x, data_level)?, enc(&b.y, data_level)?)?;
-        if refreshing {
-            let before = state.weights.iter().chain(&state.biases).flatten().count();
-            let old = state.weights[0][0].level;
-            state = refresh_if_low(plan, alg, state)?;
-            if state.weights[0][0].level != old {
-                refreshes += before;
-            }
-        }
         // The checks of `train_step` cost as much as a mirror step; errors surface anyway.
         state = step_impl(plan, alg, &batch, state, true)?;
         let decrypted = be(state.decrypted(|c| Ok::<_, ClearError>(c.values.clone())))?;
         current = decode_model(plan, &decrypted)?;
         on_step(i, &current);
     }
-    Ok((current, refreshes))
+    Ok((current, alg.counts().refreshes))
 }

@@ -11,16 +11,18 @@
 use std::sync::Arc;
 use std::time::Instant;
 
-use blindfold_ckks::{CkksParameters, Evaluator, FloodingPolicy};
-use blindfold_pack::Plan;
+use blindfold_ckks::bootstrap::BootstrapPlan;
+use blindfold_ckks::{CkksParameters, FloodingPolicy};
+use blindfold_pack::{Counting, Plan};
 use blindfold_rlwe::{Ciphertext, Encryptor, wire};
 use rand_chacha::ChaCha8Rng;
 use rand_chacha::rand_core::SeedableRng;
 use rand_core::{CryptoRng, RngCore};
 
 use super::{
-    KeyDir, KeygenReport, RoleError, TrainReport, ciphertexts, load_evaluation_keys, load_params,
-    load_secret, preset_params, release_real, write_keys,
+    KeyDir, KeygenReport, RoleError, TrainReport, bootstrap_of, bootstrap_plan, bootstrap_preset,
+    ciphertexts, load_params, load_secret, preset_params, release_real, resolve_preset,
+    server_evaluator, write_keys,
 };
 use crate::Matrix;
 use crate::data::DataDir;
@@ -234,6 +236,8 @@ struct Session {
     spec: FcSpec,
     steps: usize,
     plan: FcPlan,
+    /// The bootstrap of a bootstrapping preset.
+    bootstrap: Option<BootstrapPlan>,
 }
 
 impl Session {
@@ -242,16 +246,22 @@ impl Session {
         let spec = FcSpec::read(&c)?;
         let steps: usize = c.parse("iterations")?;
         let plan = spec.plan(params.max_slots())?;
+        let bootstrap = bootstrap_of(&c, &params)?;
         Ok(Self {
             params,
             spec,
             steps,
             plan,
+            bootstrap,
         })
     }
 
-    /// The level the model starts at: exactly what the steps need.
+    /// The level the model starts at: exactly what the steps need, or where a refresh lands
+    /// (bootstrapped).
     fn top(&self) -> Result<usize, RoleError> {
+        if let Some(b) = &self.bootstrap {
+            return Ok(b.output_level());
+        }
         self.plan
             .levels_needed(self.steps)
             .filter(|&l| l <= self.params.max_level())
@@ -278,19 +288,45 @@ pub fn keygen<G: RngCore + CryptoRng>(
     rng: &mut G,
 ) -> Result<KeygenReport, RoleError> {
     let start = Instant::now();
-    let (params, secure) = preset_params(preset_name, || {
-        spec.plan(1 << 15)?
-            .levels_needed(steps)
-            .ok_or_else(|| RoleError::Usage(format!("{steps} steps: the plan fails")))
-    })?;
+    let levels = spec
+        .plan(1 << 15)?
+        .levels_needed(steps)
+        .ok_or_else(|| RoleError::Usage(format!("{steps} steps: the plan fails")))?;
+    // Runs longer than one N = 2^16 chain bootstrap.
+    let preset_name = resolve_preset(preset_name, levels);
+    let (params, secure) = preset_params(preset_name, || Ok(levels))?;
     let plan = spec.plan(params.max_slots())?;
-    let possible = plan.steps_within(params.max_level(), 64);
+    let boot = if bootstrap_preset(preset_name) {
+        Some(bootstrap_plan(&params)?)
+    } else {
+        None
+    };
+    let possible = match &boot {
+        Some(b) => {
+            // The steps refresh inside themselves: a refresh must carry a layer's work.
+            plan.refreshes(b.output_level(), b.input_level(), 1)
+                .map_err(|e| {
+                    RoleError::Usage(format!(
+                        "preset {preset_name}: a refresh to level {} above {} cannot carry a \
+                         step: {e}",
+                        b.output_level(),
+                        b.input_level()
+                    ))
+                })?;
+            usize::MAX
+        }
+        None => plan.steps_within(params.max_level(), 64),
+    };
     if steps == 0 || steps > possible {
         return Err(RoleError::Usage(format!(
             "{steps} steps: preset {preset_name} holds 1..={possible} without bootstrapping"
         )));
     }
-    let elements: Vec<u64> = plan.galois_elements(params.log_n()).into_iter().collect();
+    let mut elements = plan.galois_elements(params.log_n());
+    if let Some(b) = &boot {
+        elements.extend(b.galois_elements());
+    }
+    let elements: Vec<u64> = elements.into_iter().collect();
     write_keys(
         keys,
         &params,
@@ -300,7 +336,8 @@ pub fn keygen<G: RngCore + CryptoRng>(
             c.set("scheme", "ckks")
                 .set("preset", preset_name)
                 .set("secure", secure)
-                .set("iterations", steps);
+                .set("iterations", steps)
+                .set("bootstrap", boot.is_some());
         },
         rng,
     )?;
@@ -368,10 +405,13 @@ pub fn encrypt<G: RngCore + CryptoRng>(
         );
     }
     for (k, (x, labels)) in training_batches(&s.spec, data, s.steps)?.iter().enumerate() {
-        let level = s
-            .plan
-            .data_level(k, top)
-            .ok_or_else(|| RoleError::Train(format!("no level for step {}", k + 1)))?;
+        let level = match s.bootstrap {
+            Some(_) => top,
+            None => s
+                .plan
+                .data_level(k, top)
+                .ok_or_else(|| RoleError::Train(format!("no level for step {}", k + 1)))?,
+        };
         let b = owner_batch::<f64>(&s.plan, x, labels)?;
         put(
             &mut c,
@@ -423,8 +463,13 @@ pub fn train(
             s.steps
         )));
     }
-    let evk = load_evaluation_keys(keys, &s.params, s.plan.galois_elements(s.params.log_n()))?;
-    let eval = Evaluator::new(&s.params, Arc::new(evk), s.params.max_slots())?;
+    let elements = s.plan.galois_elements(s.params.log_n());
+    let eval = Counting::new(server_evaluator(
+        keys,
+        &s.params,
+        elements,
+        s.bootstrap.as_ref(),
+    )?);
     let d = Container::read(dataset, FileKind::Dataset)?;
     s.check_file(&d)?;
     let (w, b) = layers_of(&s, &d, "")?;
@@ -472,7 +517,22 @@ pub fn train(
         }
     }
     c.write(out)?;
+    report.refreshes = eval.counts().refreshes;
     Ok(report)
+}
+
+/// The refreshes (bootstraps) `steps` steps of a bootstrapped run do, from the plan alone
+/// (`None` for a run within one chain).
+pub fn planned_refreshes(keys: &KeyDir, steps: usize) -> Result<Option<usize>, RoleError> {
+    let s = Session::load(keys)?;
+    let Some(b) = &s.bootstrap else {
+        return Ok(None);
+    };
+    let per_step = s
+        .plan
+        .refreshes(b.output_level(), b.input_level(), steps)
+        .map_err(|e| RoleError::Train(e.to_string()))?;
+    Ok(Some(per_step.iter().sum()))
 }
 
 /// Owner: decrypts the model after every step (noise-flooded under `policy`; `None` only

@@ -18,7 +18,7 @@ use std::sync::Arc;
 use std::time::Instant;
 
 use blindfold_ckks::{CkksParameters, Evaluator, FloodingPolicy, decrypt_for_release};
-use blindfold_pack::Plan;
+use blindfold_pack::{Counting, Plan};
 use blindfold_rlwe::{Ciphertext, Encryptor, KeyGenerator, ParametersLiteral, SecretKey, wire};
 use rand_core::{CryptoRng, RngCore};
 
@@ -143,6 +143,49 @@ pub(crate) fn bootstrap_plan(
 
 /// The most levels `n16-auto` gives one chain; longer runs get `n16-boot`.
 const AUTO_MAX_LEVELS: usize = 22;
+
+/// `n16-auto` for a run needing `levels` levels becomes `n16-boot` beyond one chain.
+pub(crate) fn resolve_preset(name: &str, levels: usize) -> &str {
+    if name == "n16-auto" && levels > AUTO_MAX_LEVELS {
+        "n16-boot"
+    } else {
+        name
+    }
+}
+
+/// The bootstrap a parameter file asks for (`bootstrap = true`), if any.
+pub(crate) fn bootstrap_of(
+    c: &Container,
+    params: &Arc<CkksParameters>,
+) -> Result<Option<blindfold_ckks::bootstrap::BootstrapPlan>, RoleError> {
+    if c.get("bootstrap").is_ok_and(|v| v == "true") {
+        Ok(Some(bootstrap_plan(params)?))
+    } else {
+        Ok(None)
+    }
+}
+
+/// Server: the evaluator over the evaluation keys (refused unless they hold `elements` and
+/// the bootstrap's), refreshing through `boot` when the run bootstraps.
+pub(crate) fn server_evaluator(
+    keys: &KeyDir,
+    params: &Arc<CkksParameters>,
+    mut elements: std::collections::BTreeSet<u64>,
+    boot: Option<&blindfold_ckks::bootstrap::BootstrapPlan>,
+) -> Result<Evaluator, RoleError> {
+    if let Some(b) = boot {
+        elements.extend(b.galois_elements());
+    }
+    let evk = load_evaluation_keys(keys, params, elements)?;
+    let eval = Evaluator::new(params, Arc::new(evk), params.max_slots())?;
+    Ok(match boot {
+        Some(b) => {
+            let boot = blindfold_ckks::bootstrap::Bootstrapper::new(b.clone())?;
+            eval.with_bootstrapper(Arc::new(boot))?
+        }
+        None => eval,
+    })
+}
 
 /// N = 2^16 with Δ = 2^55 and exactly `levels` levels (60-bit base prime), dnum 3, the
 /// special primes sized to the largest digit: 128-bit secure up to 22 levels (checked).
@@ -362,11 +405,7 @@ fn load_session(keys: &KeyDir) -> Result<Session, RoleError> {
     let samples: usize = c.parse("samples")?;
     let iterations: usize = c.parse("iterations")?;
     let plan = plan(task, samples, params.max_slots())?;
-    let bootstrap = if c.get("bootstrap").is_ok_and(|v| v == "true") {
-        Some(bootstrap_plan(&params)?)
-    } else {
-        None
-    };
+    let bootstrap = bootstrap_of(&c, &params)?;
     Ok(Session {
         params,
         task,
@@ -400,11 +439,7 @@ pub fn keygen<G: RngCore + CryptoRng>(
     let start = Instant::now();
     let levels = plan(task, samples, 1 << 15)?.levels_needed(iterations);
     // Runs longer than one N = 2^16 chain bootstrap.
-    let preset_name = if preset_name == "n16-auto" && levels > AUTO_MAX_LEVELS {
-        "n16-boot"
-    } else {
-        preset_name
-    };
+    let preset_name = resolve_preset(preset_name, levels);
     let (params, secure) = preset_params(preset_name, || Ok(levels))?;
     let plan = plan(task, samples, params.max_slots())?;
     let boot = if bootstrap_preset(preset_name) {
@@ -707,6 +742,8 @@ pub struct TrainReport {
     pub setup_seconds: f64,
     pub iteration_seconds: Vec<f64>,
     pub levels_left: usize,
+    /// Ciphertext refreshes (bootstraps) done.
+    pub refreshes: usize,
 }
 
 /// Server: trains `iterations` iterations on the encrypted dataset with the evaluation keys
@@ -727,16 +764,17 @@ pub fn train(
             s.iterations
         )));
     }
-    let mut needed = s.plan.galois_elements(s.params.log_n());
-    if let Some(b) = &s.bootstrap {
-        needed.extend(b.galois_elements());
-    }
-    let evk = load_evaluation_keys(keys, &s.params, needed)?;
-    let mut eval = Evaluator::new(&s.params, Arc::new(evk), s.params.max_slots())?;
-    if let Some(b) = &s.bootstrap {
-        let boot = blindfold_ckks::bootstrap::Bootstrapper::new(b.clone())?;
-        eval = eval.with_bootstrapper(Arc::new(boot))?;
-    }
+    let elements = s
+        .plan
+        .galois_elements(s.params.log_n())
+        .into_iter()
+        .collect();
+    let eval = Counting::new(server_evaluator(
+        keys,
+        &s.params,
+        elements,
+        s.bootstrap.as_ref(),
+    )?);
     let d = Container::read(dataset, FileKind::Dataset)?;
     check_task(&s, &d)?;
     let x = ciphertexts(&s.params, &d, "x")?;
@@ -781,6 +819,7 @@ pub fn train(
         }
     }
     c.write(out)?;
+    report.refreshes = eval.counts().refreshes;
     Ok(report)
 }
 
