@@ -247,6 +247,91 @@ struct Section {
     verdict: String,
 }
 
+/// Whether key generation chose a bootstrapping preset.
+fn bootstrapped(keygen: &Step) -> bool {
+    keygen
+        .get("preset")
+        .is_ok_and(|p| p == "n16-boot" || p == "test-boot")
+}
+
+/// The owner's decryption: flooded for release, or private for a bootstrapped model.
+fn decrypt_step(
+    bin: &Path,
+    keys: &str,
+    model: &str,
+    out: &str,
+    boot: bool,
+    t: Option<usize>,
+) -> Result<Step> {
+    let mut args = vec!["--keys", keys, "--model", model, "--out", out];
+    if boot {
+        // Flooding a bootstrapped model at Δ = 2^40 leaves no precision (its error is the
+        // refresh's 2^-20 or so, and the flood must hide it 2^30 times over).
+        args.extend(["--private", "yes"]);
+    }
+    step(bin, "decrypt", &args, t)
+}
+
+fn decrypt_label(boot: bool) -> &'static str {
+    if boot {
+        "decrypt, private (owner)"
+    } else {
+        "decrypt, flooded (owner)"
+    }
+}
+
+/// The largest peak memory of the phases.
+fn peak_mib(phases: &[(&str, &Step)]) -> f64 {
+    phases
+        .iter()
+        .filter_map(|(_, s)| s.num("peak_rss_mib").ok())
+        .fold(0.0f64, f64::max)
+}
+
+/// The phase table and the quantity table.
+fn tables(md: &mut String, phases: &[(&str, &Step)], rows: &[(&str, String)]) {
+    let _ = writeln!(md, "\n| phase | wall | peak memory |\n|---|---:|---:|");
+    for (name, s) in phases {
+        let _ = writeln!(
+            md,
+            "| {name} | {:.1} s | {} MiB |",
+            s.wall,
+            s.get("peak_rss_mib").unwrap_or("?")
+        );
+    }
+    let _ = writeln!(md, "\n| quantity | value |\n|---|---:|");
+    for (k, v) in rows {
+        let _ = writeln!(md, "| {k} | {v} |");
+    }
+}
+
+/// PASS within one point of the mirror at every step, FAIL beyond.
+fn gap_verdict(worst_gap: f64) -> String {
+    if worst_gap <= MAX_GAP {
+        format!(
+            "PASS: encrypted within {:.2} points of the mirror",
+            100.0 * worst_gap
+        )
+    } else {
+        format!(
+            "FAIL: encrypted and mirror differ by {:.2} points (> 1)",
+            100.0 * worst_gap
+        )
+    }
+}
+
+/// The release row of the quantity table.
+fn release_row(boot: bool, decrypt: &Step) -> String {
+    if boot {
+        "none: not released (flooding a bootstrapped model leaves < 3 bits)".to_string()
+    } else {
+        format!(
+            "{} bits",
+            decrypt.get("release_precision_bits").unwrap_or("?")
+        )
+    }
+}
+
 /// Chiang's transfer-learning head, role by role.
 fn transfer(o: &Options, bin: &Path, data: &Path, out: &Path) -> Result<Section> {
     let keys = out.join("keys");
@@ -276,7 +361,7 @@ fn transfer(o: &Options, bin: &Path, data: &Path, out: &Path) -> Result<Section>
         ],
         t,
     )?;
-    let boot = keygen.get("preset").is_ok_and(|p| p == "n16-boot");
+    let boot = bootstrapped(&keygen);
     let encrypt = step(
         bin,
         "encrypt",
@@ -298,18 +383,7 @@ fn transfer(o: &Options, bin: &Path, data: &Path, out: &Path) -> Result<Section>
         ],
         t,
     )?;
-    let decrypt = step(
-        bin,
-        "decrypt",
-        &if boot {
-            // Flooding a bootstrapped model at Δ = 2^40 leaves no precision (its error is
-            // the refresh's 2^-20 or so, and the flood must hide it 2^15 times over).
-            vec!["--keys", &p, "--model", &m, "--out", &w, "--private", "yes"]
-        } else {
-            vec!["--keys", &p, "--model", &m, "--out", &w]
-        },
-        t,
-    )?;
+    let decrypt = decrypt_step(bin, &p, &m, &w, boot, t)?;
     let evaluate = step(bin, "evaluate", &["--weights", &w, "--data", &d], t)?;
     let mirror = step(
         bin,
@@ -335,21 +409,11 @@ fn transfer(o: &Options, bin: &Path, data: &Path, out: &Path) -> Result<Section>
         ("keygen (owner)", &keygen),
         ("encrypt (owner)", &encrypt),
         ("train (server)", &train),
-        (
-            if boot {
-                "decrypt, private (owner)"
-            } else {
-                "decrypt, flooded (owner)"
-            },
-            &decrypt,
-        ),
+        (decrypt_label(boot), &decrypt),
         ("evaluate (owner)", &evaluate),
         ("mirror + float reference", &mirror),
     ];
-    let peak = phases
-        .iter()
-        .filter_map(|(_, s)| s.num("peak_rss_mib").ok())
-        .fold(0.0f64, f64::max);
+    let peak = peak_mib(&phases);
     let eval_key_bytes = keygen.num("evaluation_key_bytes")?;
     let dataset_bytes = encrypt.num("dataset_bytes")?;
     let threads = o
@@ -395,16 +459,6 @@ fn transfer(o: &Options, bin: &Path, data: &Path, out: &Path) -> Result<Section>
             iter_secs.get(i).map_or("—".into(), |s| format!("{s:.1} s"))
         );
     }
-    let _ = writeln!(md, "\n| phase | wall | peak memory |\n|---|---:|---:|");
-    for (name, s) in &phases {
-        let _ = writeln!(
-            md,
-            "| {name} | {:.1} s | {} MiB |",
-            s.wall,
-            s.get("peak_rss_mib").unwrap_or("?")
-        );
-    }
-    let _ = writeln!(md, "\n| quantity | value |\n|---|---:|");
     let rows = [
         (
             "server setup (load keys, cycle X)",
@@ -459,16 +513,10 @@ fn transfer(o: &Options, bin: &Path, data: &Path, out: &Path) -> Result<Section>
                 keygen.get("levels")?
             ),
         ),
+        ("flooded release precision", release_row(boot, &decrypt)),
         (
-            "flooded release precision",
-            if boot {
-                "none: not released (flooding a bootstrapped model leaves < 3 bits)".to_string()
-            } else {
-                format!(
-                    "{} bits",
-                    decrypt.get("release_precision_bits").unwrap_or("?")
-                )
-            },
+            "refreshes (bootstraps)",
+            train.get("refreshes").unwrap_or("0").to_string(),
         ),
         ("peak memory (any phase)", format!("{peak:.0} MiB")),
         (
@@ -476,20 +524,8 @@ fn transfer(o: &Options, bin: &Path, data: &Path, out: &Path) -> Result<Section>
             "≈ 3,040 rotations, ≈ 421 ct x ct".to_string(),
         ),
     ];
-    for (k, v) in rows {
-        let _ = writeln!(md, "| {k} | {v} |");
-    }
-    let verdict = if worst_gap <= MAX_GAP {
-        format!(
-            "PASS: encrypted within {:.2} points of the mirror",
-            100.0 * worst_gap
-        )
-    } else {
-        format!(
-            "FAIL: encrypted and mirror differ by {:.2} points (> 1)",
-            100.0 * worst_gap
-        )
-    };
+    tables(&mut md, &phases, &rows);
+    let verdict = gap_verdict(worst_gap);
     let _ = writeln!(md, "\n{verdict}");
     let json = json!({
         "task": o.task, "samples": o.samples, "iterations": o.iterations, "preset": o.preset,
@@ -557,12 +593,8 @@ fn fcnet(o: &Options, bin: &Path, data: &Path, out: &Path) -> Result<Section> {
         ],
         t,
     )?;
-    let decrypt = step(
-        bin,
-        "decrypt",
-        &["--keys", &p, "--model", &m, "--out", &w],
-        t,
-    )?;
+    let boot = bootstrapped(&keygen);
+    let decrypt = decrypt_step(bin, &p, &m, &w, boot, t)?;
     let evaluate = step(bin, "evaluate", &["--weights", &w, "--data", &d], t)?;
     let mirror = step(
         bin,
@@ -593,14 +625,11 @@ fn fcnet(o: &Options, bin: &Path, data: &Path, out: &Path) -> Result<Section> {
         ("keygen (owner)", &keygen),
         ("encrypt (owner)", &encrypt),
         ("train (server)", &train),
-        ("decrypt, flooded (owner)", &decrypt),
+        (decrypt_label(boot), &decrypt),
         ("evaluate (owner)", &evaluate),
         ("mirror", &mirror),
     ];
-    let peak = phases
-        .iter()
-        .filter_map(|(_, s)| s.num("peak_rss_mib").ok())
-        .fold(0.0f64, f64::max);
+    let peak = peak_mib(&phases);
     let threads = o
         .threads
         .map_or_else(|| "all".to_string(), |n| n.to_string());
@@ -609,11 +638,19 @@ fn fcnet(o: &Options, bin: &Path, data: &Path, out: &Path) -> Result<Section> {
         md,
         "# cargo xtask e2e: FC network 196-128-32-10 (Nandakumar et al.), batches of {}, {} \
          encrypted SGD steps, preset {}, threads {}\n",
-        o.samples, o.iterations, o.preset, threads
+        o.samples,
+        o.iterations,
+        keygen.get("preset").unwrap_or(&o.preset),
+        threads
     );
     let _ = writeln!(
         md,
-        "| step | encrypted (flooded release) | mirror (same code on Clear) | step time |"
+        "| step | encrypted ({}) | mirror (same code on Clear) | step time |",
+        if boot {
+            "bootstrapped, owner's private decryption"
+        } else {
+            "flooded release"
+        }
     );
     let _ = writeln!(md, "|---:|---:|---:|---:|");
     let mut worst_gap = 0.0f64;
@@ -648,18 +685,8 @@ fn fcnet(o: &Options, bin: &Path, data: &Path, out: &Path) -> Result<Section> {
                 .join(", ")
         );
     }
-    let _ = writeln!(md, "\n| phase | wall | peak memory |\n|---|---:|---:|");
-    for (name, s) in &phases {
-        let _ = writeln!(
-            md,
-            "| {name} | {:.1} s | {} MiB |",
-            s.wall,
-            s.get("peak_rss_mib").unwrap_or("?")
-        );
-    }
     let eval_key_bytes = keygen.num("evaluation_key_bytes")?;
     let dataset_bytes = encrypt.num("dataset_bytes")?;
-    let _ = writeln!(md, "\n| quantity | value |\n|---|---:|");
     let rows = [
         (
             "server setup (load keys)",
@@ -692,30 +719,16 @@ fn fcnet(o: &Options, bin: &Path, data: &Path, out: &Path) -> Result<Section> {
                 keygen.get("levels")?
             ),
         ),
+        ("flooded release precision", release_row(boot, &decrypt)),
         (
-            "flooded release precision",
-            format!(
-                "{} bits",
-                decrypt.get("release_precision_bits").unwrap_or("?")
-            ),
+            "refreshes (bootstraps) in the run",
+            train.get("refreshes").unwrap_or("0").to_string(),
         ),
         ("peak memory (any phase)", format!("{peak:.0} MiB")),
     ];
-    for (k, v) in rows {
-        let _ = writeln!(md, "| {k} | {v} |");
-    }
+    tables(&mut md, &phases, &rows);
     let pass = worst_gap <= MAX_GAP;
-    let verdict = if pass {
-        format!(
-            "PASS: encrypted within {:.2} points of the mirror",
-            100.0 * worst_gap
-        )
-    } else {
-        format!(
-            "FAIL: encrypted and mirror differ by {:.2} points (> 1)",
-            100.0 * worst_gap
-        )
-    };
+    let verdict = gap_verdict(worst_gap);
     let _ = writeln!(md, "\n{verdict}");
     let json = json!({
         "task": FCNET, "batch": o.samples, "steps": o.iterations, "preset": o.preset,
@@ -724,6 +737,7 @@ fn fcnet(o: &Options, bin: &Path, data: &Path, out: &Path) -> Result<Section> {
         "step_seconds": step_secs,
         "phases": phases.iter().map(|(n, s)| json!({"phase": n, "seconds": s.wall, "fields": s.fields})).collect::<Vec<Value>>(),
         "peak_rss_mib": peak,
+        "refreshes": train.get("refreshes").unwrap_or("0"),
         "worst_gap": worst_gap,
     });
     Ok(Section {

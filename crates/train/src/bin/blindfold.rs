@@ -246,6 +246,7 @@ fn run() -> Result<Vec<(String, String)>, RoleError> {
                     .join(","),
             );
             put("levels_left", r.levels_left.to_string());
+            put("refreshes", r.refreshes.to_string());
             put("model_bytes", file_size(&out_path).to_string());
         }
         "decrypt" => {
