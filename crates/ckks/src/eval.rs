@@ -382,10 +382,8 @@ impl Evaluator {
         if l == 0 {
             return Err(Error::OutOfLevels { op: "rescale" });
         }
-        let mut out = Ciphertext::new(ct.parts.clone(), ct.meta);
-        for p in &mut out.parts {
-            p.rescale()?;
-        }
+        let parts: Vec<&Poly<Ntt>> = ct.parts.iter().collect();
+        let mut out = Ciphertext::new(Poly::rescaled_many(&parts)?, ct.meta);
         out.meta.scale = self.snap(ct.meta.scale / self.params.q(l) as f64, l - 1);
         Ok(out)
     }

@@ -448,6 +448,79 @@ impl<R: Representation> Poly<R> {
         Ok(())
     }
 
+    /// [`rescale`](Self::rescale) of several polynomials over one limb set into new ones, in
+    /// one parallel pass over every (polynomial, limb): each input limb is read once, where
+    /// a clone and an in-place rescale would stream every limb twice more.
+    pub fn rescaled_many(polys: &[&Self]) -> Result<Vec<Self>, Error> {
+        let Some(first) = polys.first() else {
+            return Ok(Vec::new());
+        };
+        for p in polys {
+            if p.p_limbs() != 0 || p.q_limbs() < 2 {
+                return Err(Error::InvalidLimbs {
+                    what: "rescaling",
+                    q_limbs: p.q_limbs(),
+                    p_limbs: p.p_limbs(),
+                });
+            }
+            if !(Arc::ptr_eq(p.ctx(), first.ctx()) || **p.ctx() == **first.ctx()) {
+                return Err(Error::ContextMismatch);
+            }
+            if p.q_limbs() != first.q_limbs() {
+                return Err(Error::BasisMismatch {
+                    left: (first.q_limbs(), 0),
+                    right: (p.q_limbs(), 0),
+                });
+            }
+        }
+        let ctx = Arc::clone(first.ctx());
+        let (l, n) = (first.q_limbs() - 1, ctx.n());
+        let ml = ctx.moduli()[l];
+        let half = ml.value() >> 1;
+        // Each last limb in coefficient form, rounded as in `rescale`.
+        let lasts: Vec<Vec<u64>> = polys
+            .par_iter()
+            .map(|p| {
+                let mut last = take_buffer(0);
+                last.extend_from_slice(p.limb(l));
+                inverse_if::<R>(&ctx, l, &mut last);
+                for x in last.iter_mut() {
+                    *x = (ml.add(*x, half) as i64 - half as i64) as u64;
+                }
+                last
+            })
+            .collect();
+        let consts = ctx.rescale_constants(l);
+        let mut outs: Vec<Vec<u64>> = polys.iter().map(|_| vec![0u64; l * n]).collect();
+        let mut jobs: Vec<(usize, usize, &mut [u64])> = outs
+            .iter_mut()
+            .enumerate()
+            .flat_map(|(j, o)| o.chunks_mut(n).enumerate().map(move |(i, c)| (j, i, c)))
+            .collect();
+        jobs.par_iter_mut().for_each(|(j, i, out)| {
+            let m = &ctx.moduli()[*i];
+            let (w, _) = consts[*i];
+            if half < m.value() {
+                for (o, &d) in out.iter_mut().zip(lasts[*j].iter()) {
+                    *o = d.wrapping_add(m.value() & ((d as i64 >> 63) as u64));
+                }
+            } else {
+                for (o, &d) in out.iter_mut().zip(lasts[*j].iter()) {
+                    *o = m.from_i64(d as i64);
+                }
+            }
+            forward_if::<R>(&ctx, *i, out);
+            // out = (a − t)·w = (t − a)·(q − w), with t in `out`.
+            m.sub_scalar_mul_slice(out, polys[*j].limb(*i), m.value() - w);
+        });
+        drop(jobs);
+        lasts.into_iter().for_each(give_buffer);
+        Ok(outs
+            .into_iter()
+            .map(|data| first.with_data(l, 0, data))
+            .collect())
+    }
+
     /// Divides a polynomial over `Q_l ∪ P` by `P` (approximately, error below `|P|` per
     /// coefficient) and drops the `P` limbs: the last step of hybrid key switching.
     pub fn mod_down(&mut self) -> Result<(), Error> {

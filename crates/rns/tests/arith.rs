@@ -125,6 +125,45 @@ proptest! {
         }
     }
 
+    /// The out-of-place batch rescale equals the in-place one, word for word, in both
+    /// representations (and a wide last prime, whose rounding offset exceeds smaller limbs'
+    /// moduli).
+    #[test]
+    fn rescaled_many_equals_rescale(seed in any::<u64>(), ntt in any::<bool>(), count in 1usize..4) {
+        let c = ctx(5, &[40, 45, 60, 50, 61], &[]);
+        let polys: Vec<Poly<Coeff>> =
+            (0..count).map(|j| random_poly(&c, 5, 0, seed ^ j as u64)).collect();
+        if ntt {
+            let polys: Vec<Poly<Ntt>> = polys.into_iter().map(Poly::into_ntt).collect();
+            let refs: Vec<&Poly<Ntt>> = polys.iter().collect();
+            let got = Poly::rescaled_many(&refs).unwrap();
+            for (p, g) in polys.iter().zip(&got) {
+                let mut want = p.clone();
+                want.rescale().unwrap();
+                prop_assert_eq!(g, &want);
+            }
+        } else {
+            let refs: Vec<&Poly<Coeff>> = polys.iter().collect();
+            let got = Poly::rescaled_many(&refs).unwrap();
+            for (p, g) in polys.iter().zip(&got) {
+                let mut want = p.clone();
+                want.rescale().unwrap();
+                prop_assert_eq!(g, &want);
+            }
+        }
+    }
+
+    #[test]
+    fn rescaled_many_refuses_mismatched_limbs(seed in any::<u64>()) {
+        let c = ctx(5, &[40, 45, 60], &[]);
+        let full = random_poly(&c, 3, 0, seed);
+        let short = random_poly(&c, 2, 0, seed);
+        prop_assert!(Poly::rescaled_many(&[&full, &short]).is_err());
+        let one = random_poly(&c, 1, 0, seed);
+        prop_assert!(Poly::rescaled_many(&[&one]).is_err());
+        prop_assert!(Poly::<Coeff>::rescaled_many(&[]).unwrap().is_empty());
+    }
+
     #[test]
     fn base_conversion_within_bound(seed in any::<u64>()) {
         let c = ctx(4, &[40, 41, 42], &[50, 51]);
