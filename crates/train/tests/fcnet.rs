@@ -9,7 +9,8 @@ use blindfold_pack::{Counting, Plan};
 use blindfold_rlwe::{Clear, ClearError, SlotAlgebra};
 use blindfold_train::fcnet::{
     Arithmetic, Batch, FcConfig, FcError, FcPlan, FcShape, FixedPoint, Model, PlainNet,
-    decode_model, owner_batch, owner_model, train_clear, train_clear_refreshing, train_step,
+    RefreshSchedule, decode_model, owner_batch, owner_model, train_clear, train_clear_refreshing,
+    train_step,
 };
 use blindfold_train::reference::mlp::{Loss, MlpConfig, Precision};
 use blindfold_train::reference::{Activation, Polynomial};
@@ -110,26 +111,37 @@ fn refreshing_mirror_runs_past_one_chain() {
         )
         .unwrap();
         for top in [level, level + 3, depth + input_level] {
-            let planned = plan.refreshes(top, input_level, steps).unwrap();
-            let mut got = Vec::new();
-            let (_, refreshes) = train_clear_refreshing::<f64>(
-                &plan,
-                &model,
-                top,
-                input_level,
-                batches(),
-                |_, m| got.push(m.clone()),
-            )
-            .unwrap();
-            assert_eq!(got, want, "{loss:?} from {top}");
-            assert_eq!(
-                refreshes,
-                planned.iter().sum::<usize>(),
-                "{loss:?} from {top}"
-            );
-            assert!(planned[1..].iter().all(|&r| r > 0), "{planned:?}");
-            if top < depth + input_level {
-                assert!(planned[0] > 0, "{planned:?}");
+            let lazy3: usize = plan.refreshes(top, input_level, 3).unwrap().iter().sum();
+            let tuned = plan.clone().tune_refreshes(top, input_level, 3).unwrap();
+            let tuned3: usize = tuned.refreshes(top, input_level, 3).unwrap().iter().sum();
+            assert!(tuned3 <= lazy3, "tuned {tuned3} > lazy {lazy3}");
+            let every = RefreshSchedule {
+                forward_ahead: u32::MAX,
+                backward_ahead: u32::MAX,
+            };
+            for p in [
+                plan.clone(),
+                tuned,
+                plan.clone().with_refresh_schedule(every),
+            ] {
+                let schedule = p.refresh_schedule();
+                let planned = p.refreshes(top, input_level, steps).unwrap();
+                let mut got = Vec::new();
+                let (_, refreshes) = train_clear_refreshing::<f64>(
+                    &p,
+                    &model,
+                    top,
+                    input_level,
+                    batches(),
+                    |_, m| got.push(m.clone()),
+                )
+                .unwrap();
+                assert_eq!(got, want, "{loss:?} from {top}, {schedule:?}");
+                assert_eq!(refreshes, planned.iter().sum::<usize>(), "{schedule:?}");
+                assert!(planned[1..].iter().all(|&r| r > 0), "{planned:?}");
+                if top < depth + input_level {
+                    assert!(planned[0] > 0, "{planned:?}");
+                }
             }
         }
         // One level short: typed, before any work.

@@ -145,6 +145,11 @@ where
         Ok(())
     }
 
+    /// Levels a refresh gives a computation before the next one (`None`: no refresh).
+    pub fn refresh_span(&self) -> Option<usize> {
+        self.refresh.map(|(top, floor)| top.saturating_sub(floor))
+    }
+
     /// [`Self::reserve`] for each value.
     pub fn reserve_all(
         &self,

@@ -45,7 +45,7 @@ pub use dryrun::{DryCounts, DryRun};
 pub use layout::{FcLayout, Field};
 pub use owner::{BatchSlots, ModelSlots, decode_model, owner_batch, owner_model};
 pub use plain::PlainNet;
-pub use plan::{FcPlan, FixedPlan, StepCost};
+pub use plan::{FcPlan, FixedPlan, RefreshSchedule, StepCost};
 pub use server::{Batch, Model, train_clear, train_clear_refreshing, train_step};
 
 use crate::reference::Polynomial;

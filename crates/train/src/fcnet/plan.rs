@@ -65,6 +65,30 @@ pub struct FcPlan {
     output: Vec<f64>,
     step: StepCost,
     offsets: BTreeSet<usize>,
+    schedule: RefreshSchedule,
+}
+
+/// Where a step on a backend that refreshes (bootstraps) refreshes its operands. By default
+/// each layer refreshes only what its own products need (lazily); a layer marked *ahead*
+/// refreshes its inputs for the rest of the pass instead (forward: the layers after it;
+/// backward: the deltas of the layers below). Refreshing few ciphertexts early can spare
+/// many later: [`FcPlan::tune_refreshes`] searches the marks on dry runs.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub struct RefreshSchedule {
+    /// Bit `l − 1`: layer `l`'s forward products refresh for the rest of the forward pass.
+    pub forward_ahead: u32,
+    /// Bit `l − 1`: layer `l`'s delta is refreshed for the rest of the backward pass.
+    pub backward_ahead: u32,
+}
+
+impl RefreshSchedule {
+    pub(crate) fn forward(&self, l: usize) -> bool {
+        self.forward_ahead >> (l - 1) & 1 == 1
+    }
+
+    pub(crate) fn backward(&self, l: usize) -> bool {
+        self.backward_ahead >> (l - 1) & 1 == 1
+    }
 }
 
 /// Far above any real chain, so dry runs never run out of levels.
@@ -178,6 +202,7 @@ impl FcPlan {
             layout,
             step: StepCost::default(),
             offsets: BTreeSet::new(),
+            schedule: RefreshSchedule::default(),
         };
         let runs = plan
             .dry_run(1, TOP, 1.0, 1.0, false, None)
@@ -241,6 +266,63 @@ impl FcPlan {
         match self.config.arithmetic {
             Arithmetic::Float => self.dry_run_as::<f64>(s, top, x, w, track, refresh),
             Arithmetic::Fixed(_) => self.dry_run_as::<i64>(s, top, x, w, track, refresh),
+        }
+    }
+
+    /// The refresh schedule steps of this plan follow on a backend that refreshes.
+    pub fn refresh_schedule(&self) -> RefreshSchedule {
+        self.schedule
+    }
+
+    /// This plan with `schedule`.
+    pub fn with_refresh_schedule(mut self, schedule: RefreshSchedule) -> Self {
+        self.schedule = schedule;
+        self
+    }
+
+    /// This plan with a refresh schedule that does fewer refreshes over the first `steps`
+    /// steps of a run refreshing to `level` operands at `input_level` or above: from the lazy
+    /// schedule, the single mark (forward or backward, any layer) that saves the most, while
+    /// one saves any (a local search on dry runs, `2·layers` per round). Deterministic: the
+    /// owner and the server find the same.
+    pub fn tune_refreshes(
+        self,
+        level: usize,
+        input_level: usize,
+        steps: usize,
+    ) -> Result<Self, FcError<ClearError>> {
+        let layers = self.layout.layers().min(32);
+        let total = |schedule: RefreshSchedule| -> Option<usize> {
+            let plan = self.clone().with_refresh_schedule(schedule);
+            Some(plan.refreshes(level, input_level, steps).ok()?.iter().sum())
+        };
+        let mut best = RefreshSchedule::default();
+        let mut best_total: usize = self.refreshes(level, input_level, steps)?.iter().sum();
+        loop {
+            let mut found: Option<(usize, RefreshSchedule)> = None;
+            for bit in 0..layers {
+                for backward in [false, true] {
+                    let mut s = best;
+                    let mask = if backward {
+                        &mut s.backward_ahead
+                    } else {
+                        &mut s.forward_ahead
+                    };
+                    if *mask >> bit & 1 == 1 {
+                        continue;
+                    }
+                    *mask |= 1 << bit;
+                    if let Some(t) = total(s)
+                        && t < found.map_or(best_total, |(f, _)| f)
+                    {
+                        found = Some((t, s));
+                    }
+                }
+            }
+            match found {
+                Some((t, s)) => (best_total, best) = (t, s),
+                None => return Ok(self.with_refresh_schedule(best)),
+            }
         }
     }
 

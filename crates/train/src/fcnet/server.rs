@@ -374,6 +374,12 @@ where
     // precise; activations, weights and deltas stay small).
     let hidden_depth = depth(hidden_p.degree().max(hidden_d.degree()));
     let out_depth = output_depth(plan, output);
+    // Levels from layer `l`'s inputs to its activation (or the output delta); the backward
+    // chain below δ_l takes two levels a layer (δW, ⊙σ') and the gradient's one.
+    let forward_cost = |l: usize| 1 + if l < layers { hidden_depth } else { out_depth };
+    let span = num.refresh_span();
+    let schedule = plan.refresh_schedule();
+    let ahead = |own: usize, rest: usize| span.map_or(own, |s| (own + rest).min(s).max(own));
 
     // Forward: acts[l] is layer l+1's input; dps[l−1] the masked σ'(Z_l) of hidden layer l.
     let mut acts: Vec<Vec<Val<A::Ct>>> = vec![vals(&batch.x, x_exp)];
@@ -381,10 +387,13 @@ where
     let mut delta: Vec<Val<A::Ct>> = Vec::new();
     for l in 1..=layers {
         let (bcs, ocs, ncs) = (lay.b_chunks(), lay.o_chunks(l), lay.n_chunks(l));
-        let after_z = if l < layers { hidden_depth } else { out_depth };
-        num.reserve_all(&mut acts[l - 1], after_z + 1)?;
-        num.reserve_all(&mut w[l - 1], after_z + 1)?;
-        num.reserve_all(&mut bias[l - 1], after_z)?;
+        let mut need = forward_cost(l);
+        if schedule.forward(l) {
+            need = ahead(need, (l + 1..=layers).map(forward_cost).sum());
+        }
+        num.reserve_all(&mut acts[l - 1], need)?;
+        num.reserve_all(&mut w[l - 1], need)?;
+        num.reserve_all(&mut bias[l - 1], need - 1)?;
         if l == layers {
             num.reserve_all(&mut y, 1)?;
         }
@@ -430,7 +439,14 @@ where
         let (bcs, ocs, ncs) = (lay.b_chunks(), lay.o_chunks(l), lay.n_chunks(l));
         // δ enters the gradient and, above layer 1, `(δ W) ⊙ σ'`.
         let back = usize::from(l > 1);
-        num.reserve_all(&mut delta, 1 + back)?;
+        let mut need = 1 + back;
+        if schedule.backward(l) {
+            // Above layer 1: the deltas below need no refresh; at layer 1: the new W_1 lands
+            // where the next step's first layer needs it.
+            let rest = if l > 1 { 2 * l - 3 } else { forward_cost(1) };
+            need = ahead(need, rest);
+        }
+        num.reserve_all(&mut delta, need)?;
         num.reserve_all(&mut acts[l - 1], 1)?;
         num.reserve_all(&mut w[l - 1], 2 * back)?;
         if l > 1 {

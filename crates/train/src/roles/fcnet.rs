@@ -28,8 +28,8 @@ use crate::Matrix;
 use crate::data::DataDir;
 use crate::data::preprocess::{downsample_2x2, pixels_unit};
 use crate::fcnet::{
-    Batch, FcConfig, FcPlan, FcShape, Model, PlainNet, decode_model, owner_batch, owner_model,
-    train_clear, train_step,
+    Batch, FcConfig, FcPlan, FcShape, Model, PlainNet, RefreshSchedule, decode_model, owner_batch,
+    owner_model, train_clear, train_step,
 };
 use crate::files::{Container, FileError, FileKind};
 use crate::reference::mlp::{DenseLayer, Mlp};
@@ -245,8 +245,15 @@ impl Session {
         let (params, c) = load_params(keys)?;
         let spec = FcSpec::read(&c)?;
         let steps: usize = c.parse("iterations")?;
-        let plan = spec.plan(params.max_slots())?;
         let bootstrap = bootstrap_of(&c, &params)?;
+        let mut plan = spec.plan(params.max_slots())?;
+        if bootstrap.is_some() {
+            // The schedule key generation tuned (public, like the plan).
+            plan = plan.with_refresh_schedule(RefreshSchedule {
+                forward_ahead: c.parse("refresh_forward")?,
+                backward_ahead: c.parse("refresh_backward")?,
+            });
+        }
         Ok(Self {
             params,
             spec,
@@ -295,7 +302,7 @@ pub fn keygen<G: RngCore + CryptoRng>(
     // Runs longer than one N = 2^16 chain bootstrap.
     let preset_name = resolve_preset(preset_name, levels);
     let (params, secure) = preset_params(preset_name, || Ok(levels))?;
-    let plan = spec.plan(params.max_slots())?;
+    let mut plan = spec.plan(params.max_slots())?;
     let boot = if bootstrap_preset(preset_name) {
         Some(bootstrap_plan(&params)?)
     } else {
@@ -303,8 +310,10 @@ pub fn keygen<G: RngCore + CryptoRng>(
     };
     let possible = match &boot {
         Some(b) => {
-            // The steps refresh inside themselves: a refresh must carry a layer's work.
-            plan.refreshes(b.output_level(), b.input_level(), 1)
+            // The steps refresh inside themselves: a refresh must carry a layer's work. Where
+            // they refresh is tuned on dry runs of three steps (steady state from the second).
+            plan = plan
+                .tune_refreshes(b.output_level(), b.input_level(), 3)
                 .map_err(|e| {
                     RoleError::Usage(format!(
                         "preset {preset_name}: a refresh to level {} above {} cannot carry a \
@@ -317,6 +326,7 @@ pub fn keygen<G: RngCore + CryptoRng>(
         }
         None => plan.steps_within(params.max_level(), 64),
     };
+    let schedule = plan.refresh_schedule();
     if steps == 0 || steps > possible {
         return Err(RoleError::Usage(format!(
             "{steps} steps: preset {preset_name} holds 1..={possible} without bootstrapping"
@@ -337,7 +347,9 @@ pub fn keygen<G: RngCore + CryptoRng>(
                 .set("preset", preset_name)
                 .set("secure", secure)
                 .set("iterations", steps)
-                .set("bootstrap", boot.is_some());
+                .set("bootstrap", boot.is_some())
+                .set("refresh_forward", schedule.forward_ahead)
+                .set("refresh_backward", schedule.backward_ahead);
         },
         rng,
     )?;
