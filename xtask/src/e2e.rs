@@ -595,11 +595,13 @@ fn fcnet(o: &Options, bin: &Path, data: &Path, out: &Path) -> Result<Section> {
     )?;
     let boot = bootstrapped(&keygen);
     let decrypt = decrypt_step(bin, &p, &m, &w, boot, t)?;
-    let evaluate = step(bin, "evaluate", &["--weights", &w, "--data", &d], t)?;
+    let mirror_weights = path(&out.join("mirror-weights.bf"));
     let mirror = step(
         bin,
         "mirror",
         &[
+            "--out",
+            &mirror_weights,
             "--task",
             FCNET,
             "--batch",
@@ -613,8 +615,16 @@ fn fcnet(o: &Options, bin: &Path, data: &Path, out: &Path) -> Result<Section> {
         ],
         t,
     )?;
+    let evaluate = step(
+        bin,
+        "evaluate",
+        &["--weights", &w, "--against", &mirror_weights, "--data", &d],
+        t,
+    )?;
     let enc = evaluate.list("accuracy")?;
     let mir = mirror.list("mirror_accuracy")?;
+    let gaps = evaluate.list("weight_gap")?;
+    let scales = evaluate.list("weight_scale")?;
     let full = if o.epochs > 0 {
         mirror.list("epoch_accuracy")?
     } else {
@@ -645,14 +655,14 @@ fn fcnet(o: &Options, bin: &Path, data: &Path, out: &Path) -> Result<Section> {
     );
     let _ = writeln!(
         md,
-        "| step | encrypted ({}) | mirror (same code on Clear) | step time |",
+        "| step | encrypted ({}) | mirror (same code on Clear) | largest weight gap (weights up to) | step time |",
         if boot {
             "bootstrapped, owner's private decryption"
         } else {
             "flooded release"
         }
     );
-    let _ = writeln!(md, "|---:|---:|---:|---:|");
+    let _ = writeln!(md, "|---:|---:|---:|---:|---:|");
     let mut worst_gap = 0.0f64;
     let pct = |v: Option<f64>| v.map_or("—".into(), |v| format!("{:.2}%", 100.0 * v));
     for i in 0..o.iterations {
@@ -661,9 +671,13 @@ fn fcnet(o: &Options, bin: &Path, data: &Path, out: &Path) -> Result<Section> {
             (Some(e), Some(mi)) => worst_gap.max((e - mi).abs()),
             _ => f64::INFINITY,
         };
+        let gap = match (gaps.get(i), scales.get(i)) {
+            (Some(g), Some(s)) => format!("{g:.1e} ({s:.2})"),
+            _ => "—".into(),
+        };
         let _ = writeln!(
             md,
-            "| {} | {} | {} | {} |",
+            "| {} | {} | {} | {gap} | {} |",
             i + 1,
             pct(e),
             pct(mi),
@@ -738,6 +752,7 @@ fn fcnet(o: &Options, bin: &Path, data: &Path, out: &Path) -> Result<Section> {
         "phases": phases.iter().map(|(n, s)| json!({"phase": n, "seconds": s.wall, "fields": s.fields})).collect::<Vec<Value>>(),
         "peak_rss_mib": peak,
         "refreshes": train.get("refreshes").unwrap_or("0"),
+        "weight_gap": gaps,
         "worst_gap": worst_gap,
     });
     Ok(Section {

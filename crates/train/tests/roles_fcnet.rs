@@ -197,6 +197,7 @@ fn bootstrapped_fc_steps_match_the_mirror() {
     let mirror = fc::mirror(&spec, steps, 0, &data, |_, _, _| {}).unwrap();
     let private = dir.join("private.bf");
     let (nets, _) = fc::decrypt(&keys, &model, &private, None, &mut rng).unwrap();
+    let gaps = fc::weight_gaps(&nets, &mirror.steps).unwrap();
     for (k, (net, want)) in nets.iter().zip(&mirror.steps).enumerate() {
         let (g, scale) = gap(net, want);
         assert!(
@@ -204,5 +205,18 @@ fn bootstrapped_fc_steps_match_the_mirror() {
             "step {}: gap {g} on weights of size {scale}",
             k + 1
         );
+        assert_eq!(gaps[k], (g, scale));
     }
+    assert!(matches!(
+        fc::weight_gaps(&nets[..1], &mirror.steps),
+        Err(RoleError::Mismatch(_))
+    ));
+    // The mirror's networks as a weights file (what `blindfold mirror --out` writes).
+    let mirror_file = dir.join("mirror.bf");
+    fc::write_weights(&spec, &mirror.steps, false, &mirror_file).unwrap();
+    let c = Container::read(&mirror_file, FileKind::Weights).unwrap();
+    assert_eq!(
+        fc::weights_from_container(&c).unwrap(),
+        (spec, mirror.steps)
+    );
 }

@@ -13,7 +13,9 @@
 //! instead: `--iterations` counts SGD steps, and keygen/mirror take the network options
 //! `[--layers 196,128,32,10] [--batch 60] [--degree 3] [--sigmoid-r R] [--output sigmoid|linear] [--lr LR]
 //! [--init S] [--seed N]`
-//! (mirror also `--epochs E`: the same math over all 60,000 images).
+//! (mirror also `--epochs E`: the same math over all 60,000 images, and `--out FILE`: its
+//! networks as a weights file; evaluate `--against FILE` adds the largest weight difference
+//! from such a file per step).
 //! Every command accepts `--threads N` and ends with one `result:` line of `key=value` pairs
 //! (times in seconds, peak resident memory in MiB) that `cargo xtask e2e` reads. The server
 //! (`train`) reads only `params.bf` and `evaluation.bf` from the key directory.
@@ -42,6 +44,7 @@ const USAGE: &str = "usage: blindfold <keygen|encrypt|train|decrypt|evaluate|mir
   mirror   [--task regnet] [--samples 128] [--iterations 2] [--data DIR]
   --task fcnet: keygen and mirror take [--layers 196,128,32,10] [--batch 60] [--degree 3] [--sigmoid-r R]
            [--output sigmoid|linear] [--lr LR] [--init S] [--seed N]; mirror also [--epochs E]
+           [--out FILE]; evaluate also [--against FILE] (largest weight gap per step)
   every command: [--threads N]; data defaults to $BLINDFOLD_DATA";
 
 struct Args {
@@ -277,11 +280,31 @@ fn run() -> Result<Vec<(String, String)>, RoleError> {
         }
         "evaluate" => {
             let weights = a.path("weights")?;
+            let against = a.take("against").map(std::path::PathBuf::from);
             let data = a.data()?;
             a.finish()?;
             let c = Container::read(&weights, FileKind::Weights)?;
             let acc = if is_fcnet(c.get("task")?) {
                 let (spec, nets) = fc::weights_from_container(&c)?;
+                if let Some(path) = against {
+                    // Per step, the largest weight difference from another run's networks.
+                    let other = Container::read(&path, FileKind::Weights)?;
+                    let (other_spec, other_nets) = fc::weights_from_container(&other)?;
+                    if other_spec != spec {
+                        return Err(RoleError::Mismatch(
+                            "--against: weights of another network".into(),
+                        ));
+                    }
+                    let gaps = fc::weight_gaps(&nets, &other_nets)?;
+                    let sci = |f: fn(&(f64, f64)) -> f64| {
+                        gaps.iter()
+                            .map(|g| format!("{:.3e}", f(g)))
+                            .collect::<Vec<_>>()
+                            .join(",")
+                    };
+                    put("weight_gap", sci(|g| g.0));
+                    put("weight_scale", sci(|g| g.1));
+                }
                 nets.iter()
                     .map(|m| fc::evaluate(&spec, m, &data))
                     .collect::<Result<Vec<_>, _>>()?
@@ -299,6 +322,7 @@ fn run() -> Result<Vec<(String, String)>, RoleError> {
             let spec = a.fc_spec()?;
             let steps = a.number("iterations", 1usize)?;
             let epochs = a.number("epochs", 0usize)?;
+            let out_path = a.take("out").map(std::path::PathBuf::from);
             let data = a.data()?;
             a.finish()?;
             let run = fc::mirror(&spec, steps, epochs, &data, |e, acc, secs| {
@@ -313,6 +337,9 @@ fn run() -> Result<Vec<(String, String)>, RoleError> {
                 .map(|m| fc::evaluate(&spec, m, &data))
                 .collect::<Result<Vec<_>, _>>()?;
             put("mirror_accuracy", joined(&acc));
+            if let Some(p) = &out_path {
+                fc::write_weights(&spec, &run.steps, false, p)?;
+            }
             if epochs > 0 {
                 put("epoch_accuracy", joined(&run.epoch_accuracy));
             }

@@ -575,9 +575,20 @@ pub fn decrypt<G: RngCore + CryptoRng>(
         })?;
         nets.push(decode_model(&s.plan, &slots)?);
     }
+    write_weights(&s.spec, &nets, policy.is_some(), out)?;
+    Ok((nets, worst_bits))
+}
+
+/// A weights file of `nets` (one network per step), as [`weights_from_container`] reads it.
+pub fn write_weights(
+    spec: &FcSpec,
+    nets: &[Mlp],
+    flooded: bool,
+    out: &std::path::Path,
+) -> Result<(), RoleError> {
     let mut w = Container::new(FileKind::Weights);
-    s.spec.write(&mut w);
-    w.set("iterations", steps).set("flooded", policy.is_some());
+    spec.write(&mut w);
+    w.set("iterations", nets.len()).set("flooded", flooded);
     for (k, net) in nets.iter().enumerate() {
         for (l, layer) in net.layers().iter().enumerate() {
             let name = format!("s{}.w{l}", k + 1);
@@ -585,8 +596,39 @@ pub fn decrypt<G: RngCore + CryptoRng>(
             w.push(format!("s{}.b{l}", k + 1), floats(&layer.bias));
         }
     }
-    w.write(out)?;
-    Ok((nets, worst_bits))
+    Ok(w.write(out)?)
+}
+
+/// Per step, the largest difference between any weight or bias of `a` and of `b` (networks
+/// of one shape, e.g. a decrypted run and its mirror), and the largest magnitude in `b`.
+pub fn weight_gaps(a: &[Mlp], b: &[Mlp]) -> Result<Vec<(f64, f64)>, RoleError> {
+    if a.len() != b.len() {
+        return Err(RoleError::Mismatch(format!(
+            "{} steps against {}",
+            a.len(),
+            b.len()
+        )));
+    }
+    a.iter()
+        .zip(b)
+        .map(|(x, y)| {
+            let (mut gap, mut scale) = (0.0f64, 0.0f64);
+            if x.layers().len() != y.layers().len() {
+                return Err(RoleError::Mismatch("networks of different depth".into()));
+            }
+            for (p, q) in x.layers().iter().zip(y.layers()) {
+                let (u, v) = (p.weights.as_slice(), q.weights.as_slice());
+                if u.len() != v.len() || p.bias.len() != q.bias.len() {
+                    return Err(RoleError::Mismatch("layers of different shapes".into()));
+                }
+                for (s, t) in u.iter().chain(&p.bias).zip(v.iter().chain(&q.bias)) {
+                    gap = gap.max((s - t).abs());
+                    scale = scale.max(t.abs());
+                }
+            }
+            Ok((gap, scale))
+        })
+        .collect()
 }
 
 fn floats(v: &[f64]) -> Vec<u8> {
